@@ -1,0 +1,91 @@
+/**
+ * Command-line parsing (node:util parseArgs): turns argv into a command and validated options.
+ * Pure: no I/O, no exit; errors are UsageError.
+ */
+import { parseArgs } from 'node:util';
+import type { LoadOptions } from '../model/options.js';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `edgefn: run ML models inside your app
+
+Usage:
+  edgefn classify <image...> [--model DIR] [--top K] [--threshold T] [--json] [--threads N]
+  edgefn inspect [--model DIR] [--json]
+  edgefn --help | --version
+
+Options:
+  --model DIR      model folder (a version folder with manifest.json, or a folder of versions);
+                   default: the bundled Fashion-MNIST model
+  --top K          how many of the best labels to show (default 5)
+  --threshold T    below this best score the result is "unknown" (0-1, default 0)
+  --json           one JSON object per input (classify) or the whole description (inspect)
+  --threads N      onnxruntime intra-op threads (default: one per core)
+
+Exit codes: 0 all inputs classified, 1 an input or the model failed, 2 bad usage.`;
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'classify'; images: string[]; model?: string; json: boolean; options: LoadOptions }
+  | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions };
+
+function number(flag: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} expects ${integer ? 'an integer' : 'a number'}, got "${value}"`);
+  }
+  return n;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string', short: 'm' },
+        top: { type: 'string', short: 'k' },
+        threshold: { type: 'string', short: 't' },
+        threads: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const [command, ...rest] = positionals;
+
+  const options: LoadOptions = {};
+  const top = number('top', values.top, true);
+  const threshold = number('threshold', values.threshold, false);
+  const threads = number('threads', values.threads, true);
+  if (top !== undefined) options.top = top;
+  if (threshold !== undefined) options.threshold = threshold;
+  if (threads !== undefined) options.threads = threads;
+  const json = values.json ?? false;
+  const model = values.model;
+
+  switch (command) {
+    case 'classify':
+      if (rest.length === 0) throw new UsageError('classify needs at least one image');
+      return { kind: 'classify', images: rest, json, options, ...(model ? { model } : {}) };
+    case 'inspect':
+      if (rest.length > 0) throw new UsageError(`inspect takes no positional arguments, got ${rest.join(' ')}`);
+      return { kind: 'inspect', json, options, ...(model ? { model } : {}) };
+    case undefined:
+      return { kind: 'help' };
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * One error class, a stable `code` per failure. Codes are part of the public API: match on
+ * `err.code`, never on the message (messages may be reworded).
+ */
+export const ErrorCode = {
+  /** An argument or option has the wrong type or value. */
+  INVALID_ARGUMENT: 'EDGEFN_INVALID_ARGUMENT',
+  /** An input file could not be read (missing, permissions). */
+  INPUT_UNREADABLE: 'EDGEFN_INPUT_UNREADABLE',
+  /** An image could not be decoded (corrupt, truncated, unsupported format). */
+  INPUT_UNDECODABLE: 'EDGEFN_INPUT_UNDECODABLE',
+  /** An image has more pixels than `limitInputPixels` allows. */
+  INPUT_TOO_LARGE: 'EDGEFN_INPUT_TOO_LARGE',
+  /** The model folder has no manifest.json (or no version folder holding one). */
+  MANIFEST_MISSING: 'EDGEFN_MANIFEST_MISSING',
+  /** manifest.json is not valid JSON or a field is wrong. */
+  MANIFEST_INVALID: 'EDGEFN_MANIFEST_INVALID',
+  /** A file the manifest names (model, labels) does not exist or cannot be read. */
+  MODEL_MISSING: 'EDGEFN_MODEL_MISSING',
+  /** A file does not match the sha256 the manifest gives for it. */
+  MODEL_CHECKSUM: 'EDGEFN_MODEL_CHECKSUM',
+  /** The runtime could not load the model file (truncated, not a model). */
+  MODEL_UNLOADABLE: 'EDGEFN_MODEL_UNLOADABLE',
+  /** The model's inputs or outputs differ from what the manifest says. */
+  MODEL_MISMATCH: 'EDGEFN_MODEL_MISMATCH',
+  /** No runtime that can run this format is installed or loads. */
+  RUNTIME_UNAVAILABLE: 'EDGEFN_RUNTIME_UNAVAILABLE',
+  /** The runtime failed while running the model. */
+  RUNTIME_FAILED: 'EDGEFN_RUNTIME_FAILED',
+  /** The model was disposed and cannot be called any more. */
+  DISPOSED: 'EDGEFN_DISPOSED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorDetails {
+  /** The original error, from sharp, onnxruntime or the file system. */
+  cause?: unknown;
+  /** What was being processed: a file path, `Buffer(1234 bytes)`, `input[3]`. */
+  input?: string;
+  /** The option or manifest field at fault, as a dotted path (`input.layout`). */
+  field?: string;
+}
+
+export class EdgefnError extends Error {
+  override readonly name = 'EdgefnError';
+  readonly code: ErrorCode;
+  readonly input?: string;
+  readonly field?: string;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.input !== undefined) this.input = details.input;
+    if (details.field !== undefined) this.field = details.field;
+  }
+}
+
+export function isEdgefnError(err: unknown, code?: ErrorCode): err is EdgefnError {
+  return err instanceof EdgefnError && (code === undefined || err.code === code);
+}
+
+/** The message of anything thrown, for wrapping foreign errors. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,93 @@
+/**
+ * A model folder on disk: find the version folder, read its manifest, labels and model bytes,
+ * and check every file against the sha256 the manifest gives.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import semver from 'semver';
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import { parseManifest, type FileRef, type Manifest } from './manifest.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Version folders under `dir` (named by semver, holding a manifest), highest first. */
+export async function listVersionDirs(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  const versions = names.filter((n) => semver.valid(n) !== null).sort(semver.rcompare);
+  const out: string[] = [];
+  for (const v of versions) if (await isFile(path.join(dir, v, MANIFEST_FILE))) out.push(v);
+  return out;
+}
+
+/**
+ * The folder holding the manifest: `dir` itself, or else its highest version folder
+ * (`models/fashion-mnist` → `models/fashion-mnist/1.0.0`).
+ */
+export async function resolveVersionDir(dir: string): Promise<string> {
+  if (await isFile(path.join(dir, MANIFEST_FILE))) return dir;
+  const versions = await listVersionDirs(dir);
+  if (versions.length > 0) return path.join(dir, versions[0]!);
+  throw new EdgefnError(ErrorCode.MANIFEST_MISSING, `No ${MANIFEST_FILE} in ${dir} nor in a version folder below it (such as ${path.join(dir, '1.0.0', MANIFEST_FILE)})`, { input: dir });
+}
+
+export async function readManifest(versionDir: string): Promise<Manifest> {
+  const file = path.join(versionDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MANIFEST_MISSING, `Cannot read ${file}: ${messageOf(err)}`, { cause: err, input: file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${file}: not valid JSON: ${messageOf(err)}`, { cause: err, input: file });
+  }
+  return parseManifest(json, file);
+}
+
+export function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Reads a file the manifest names; with `verify`, checks its sha256. */
+export async function readListedFile(versionDir: string, ref: FileRef, field: string, verify: boolean): Promise<Buffer> {
+  const file = path.join(versionDir, ref.file);
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MODEL_MISSING, `Cannot read ${file} (${field}.file): ${messageOf(err)}`, { cause: err, input: file, field: `${field}.file` });
+  }
+  if (verify && ref.sha256 !== undefined) {
+    const actual = sha256(data);
+    if (actual !== ref.sha256) {
+      throw new EdgefnError(ErrorCode.MODEL_CHECKSUM, `${file} does not match ${field}.sha256: expected ${ref.sha256}, found ${actual} (${data.length} bytes)`, { input: file, field: `${field}.sha256` });
+    }
+  }
+  return data;
+}
+
+/** Labels, inline or one per line in a text file (blank lines at the end ignored). */
+export async function readLabels(versionDir: string, manifest: Manifest, verify: boolean): Promise<string[]> {
+  if (Array.isArray(manifest.labels)) return manifest.labels;
+  const text = (await readListedFile(versionDir, manifest.labels, 'labels', verify)).toString('utf8');
+  const labels = text.split(/\r?\n/);
+  while (labels.length > 0 && labels[labels.length - 1]!.trim() === '') labels.pop();
+  return labels;
+}

@@ -1,0 +1,123 @@
+/**
+ * load(): a model folder in, a plain async function out.
+ *
+ *   const classify = await load('models/fashion-mnist');
+ *   const { label, score, top } = await classify('shoe.png');
+ */
+import path from 'node:path';
+import { EdgefnError, ErrorCode } from '../errors.js';
+import type { ImageInput } from '../preprocess/image.js';
+import { resolveRuntime } from '../runtime/index.js';
+import type { RuntimeSession, TensorInfo } from '../runtime/types.js';
+import { debug } from '../util/debug.js';
+import { invalidArgument } from '../util/validate.js';
+import { checkCompatibility } from './compat.js';
+import { readLabels, readListedFile, readManifest, resolveVersionDir } from './folder.js';
+import type { Manifest } from './manifest.js';
+import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions } from './options.js';
+import { Pipeline } from './pipeline.js';
+import { imageClassification, type Classification } from './tasks/image-classification.js';
+
+const log = debug('model');
+
+export interface Model<I, R> {
+  /** Runs the model on one input. */
+  (input: I, options?: CallOptions): Promise<R>;
+  /** Runs the model on several inputs, batched where the model has a batch dimension. */
+  (inputs: readonly I[], options?: CallOptions): Promise<R[]>;
+  readonly name: string;
+  readonly version: string;
+  /** The folder the model was loaded from (the version folder). */
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly labels: readonly string[];
+  /** The runtime serving it (`onnxruntime-node`) and its execution providers. */
+  readonly runtime: string;
+  readonly providers: readonly string[];
+  /** The model file's own inputs and outputs, as the runtime reports them. */
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Waits for calls under way, then releases the runtime session. Later calls reject with EDGEFN_DISPOSED. */
+  dispose(): Promise<void>;
+}
+
+export type ImageClassifier = Model<ImageInput, Classification>;
+
+/** Keeps the caller's stack on errors raised after native awaits (sharp, onnxruntime). */
+function withCallerStack(err: unknown, trace: Error): unknown {
+  if (err instanceof EdgefnError && trace.stack) {
+    err.stack = `${err.name} [${err.code}]: ${err.message}\n${trace.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return err;
+}
+
+export async function load(dir: string, options?: LoadOptions): Promise<ImageClassifier> {
+  if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a model folder path', 'dir', dir);
+  const opts = resolveLoadOptions(options);
+  const versionDir = path.resolve(await resolveVersionDir(dir));
+  const manifest = await readManifest(versionDir);
+  const labels = await readLabels(versionDir, manifest, opts.verify);
+  const modelFile = path.join(versionDir, manifest.model.file);
+  // The bytes checked are the bytes loaded: no window for the file to change in between.
+  const bytes = await readListedFile(versionDir, manifest.model, 'model', opts.verify);
+  const runtime = await resolveRuntime(manifest.format, opts.runtime);
+  const session: RuntimeSession = await runtime.createSession(bytes, modelFile, opts.session);
+  let compat;
+  try {
+    compat = checkCompatibility(manifest, labels, session.inputs, session.outputs, modelFile);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  log('loaded %s@%s from %s on %s', manifest.name, manifest.version, versionDir, runtime.name);
+
+  const task = imageClassification(manifest, labels, opts);
+  const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });
+  const defaults = { top: opts.top, threshold: opts.threshold };
+
+  let inFlight = 0;
+  let disposed: Promise<void> | null = null;
+  let drained: (() => void) | null = null;
+
+  async function call(input: ImageInput | readonly ImageInput[], callOptions?: CallOptions): Promise<Classification | Classification[]> {
+    const trace = new Error();
+    if (disposed) throw withCallerStack(new EdgefnError(ErrorCode.DISPOSED, `${manifest.name}@${manifest.version} was disposed`), trace);
+    inFlight++;
+    try {
+      const o = resolveCallOptions(callOptions, defaults);
+      if (Array.isArray(input)) {
+        const checked = input.map((x, i) => task.check(x, `input[${i}]`));
+        return await pipeline.many(checked, o);
+      }
+      return await pipeline.one(task.check(input, 'input'), o);
+    } catch (err) {
+      throw withCallerStack(err, trace);
+    } finally {
+      if (--inFlight === 0 && drained) drained();
+    }
+  }
+
+  const model = call as ImageClassifier;
+  Object.defineProperties(model, {
+    name: { value: manifest.name, enumerable: true },
+    version: { value: manifest.version, enumerable: true },
+    dir: { value: versionDir, enumerable: true },
+    manifest: { value: manifest, enumerable: true },
+    labels: { value: Object.freeze([...labels]), enumerable: true },
+    runtime: { value: session.runtime, enumerable: true },
+    providers: { value: session.providers, enumerable: true },
+    inputs: { value: session.inputs, enumerable: true },
+    outputs: { value: session.outputs, enumerable: true },
+    dispose: {
+      value: () => {
+        disposed ??= (async () => {
+          if (inFlight > 0) await new Promise<void>((resolve) => { drained = resolve; });
+          await session.release();
+          log('disposed %s@%s', manifest.name, manifest.version);
+        })();
+        return disposed;
+      },
+    },
+  });
+  return model;
+}

@@ -1,0 +1,313 @@
+/**
+ * The manifest: one JSON file per model version that says everything needed to use it.
+ * Pure: parses and validates an already-read JSON value; never touches the file system.
+ *
+ * Extension rules (so later versions of edgefn can add to it without breaking old files):
+ * - `manifestVersion` is the format's own version. A reader refuses a higher major than it knows.
+ * - Unknown top-level fields are kept in `extra` and ignored, so newer tools may add sections.
+ * - `task` and `format` are closed unions: a value this build cannot run is an error, not a guess.
+ */
+import { EdgefnError, ErrorCode } from '../errors.js';
+import { expected, is } from '../util/validate.js';
+
+export const MANIFEST_VERSION = 1;
+
+export const TASKS = ['image-classification'] as const;
+export const FORMATS = ['onnx'] as const;
+export const LAYOUTS = ['NCHW', 'NHWC'] as const;
+export const DTYPES = ['float32', 'uint8'] as const;
+export const COLORS = ['rgb', 'bgr', 'gray'] as const;
+export const FITS = ['cover', 'contain', 'fill'] as const;
+export const OUTPUT_KINDS = ['logits', 'probabilities'] as const;
+
+export type Task = (typeof TASKS)[number];
+export type Format = (typeof FORMATS)[number];
+export type Layout = (typeof LAYOUTS)[number];
+export type DType = (typeof DTYPES)[number];
+export type Color = (typeof COLORS)[number];
+export type Fit = (typeof FITS)[number];
+export type OutputKind = (typeof OUTPUT_KINDS)[number];
+
+/** Channels each colour mode produces. */
+export const CHANNELS = { rgb: 3, bgr: 3, gray: 1 } as const satisfies Record<Color, number>;
+
+/** A file inside the version folder, with its expected sha256 (hex) when the manifest gives one. */
+export interface FileRef {
+  file: string;
+  sha256?: string;
+}
+
+export interface ResizeSpec {
+  width: number;
+  height: number;
+  fit: Fit;
+  /**
+   * Centre-crop fraction, as in the ImageNet recipe "shorter side to 256, centre crop 224"
+   * (224/256 = 0.875): resize to cover `width/cropFraction × height/cropFraction`, then cut the
+   * centre `width × height`. Only with fit `cover`; 1 means no extra crop.
+   */
+  cropFraction: number;
+  /** Padding colour for fit `contain`, 0–255 per channel of the model's colour. */
+  background: number[];
+}
+
+export interface NormalizeSpec {
+  /** Multiplies each 0–255 pixel value first (1/255 gives 0–1). */
+  scale: number;
+  /** Subtracted after scaling, one value per channel (or one for all). */
+  mean: number[];
+  /** Divides after subtracting the mean, one value per channel (or one for all). */
+  std: number[];
+}
+
+export interface InputSpec {
+  name: string;
+  /** Tensor shape; -1 marks a dynamic dimension (the batch). */
+  shape: number[];
+  layout: Layout;
+  dtype: DType;
+  color: Color;
+  resize: ResizeSpec;
+  /** Absent for uint8 inputs, which take raw 0–255 values. */
+  normalize?: NormalizeSpec;
+}
+
+export interface OutputSpec {
+  name: string;
+  kind: OutputKind;
+}
+
+export interface GoldenRef extends FileRef {
+  /** Accuracy the version must reach on its golden set to be activated. */
+  minAccuracy?: number;
+}
+
+export interface Manifest {
+  manifestVersion: number;
+  name: string;
+  version: string;
+  task: Task;
+  format: Format;
+  description?: string;
+  model: FileRef;
+  /** Inline labels, or a text file with one label per line. */
+  labels: string[] | FileRef;
+  input: InputSpec;
+  output: OutputSpec;
+  golden?: GoldenRef;
+  /** Figures measured when the model was trained (accuracy, dataset, ...). Free-form. */
+  metrics: Record<string, string | number | boolean>;
+  /** Top-level fields this reader does not know, kept for newer tools. */
+  extra: Record<string, unknown>;
+}
+
+const KNOWN_FIELDS = new Set([
+  'manifestVersion', 'name', 'version', 'task', 'format', 'description',
+  'model', 'labels', 'input', 'output', 'golden', 'metrics',
+]);
+
+/** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Semantic version, as used to order versions in a store. */
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/** Collects the first error with the manifest's source and the field's dotted path. */
+class Reader {
+  constructor(private readonly source: string) {}
+
+  fail(field: string, message: string): never {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${this.source}: ${message}`, {
+      input: this.source,
+      field,
+    });
+  }
+
+  expect(field: string, what: string, value: unknown): never {
+    this.fail(field, expected(what, field, value));
+  }
+
+  object(obj: Record<string, unknown>, key: string, field = key): Record<string, unknown> {
+    const v = obj[key];
+    if (!is.object(v)) this.expect(field, 'an object', v);
+    return v;
+  }
+
+  string(obj: Record<string, unknown>, key: string, field = key): string {
+    const v = obj[key];
+    if (!is.nonEmptyString(v)) this.expect(field, 'a non-empty string', v);
+    return v;
+  }
+
+  oneOf<T extends string>(obj: Record<string, unknown>, key: string, values: readonly T[], field = key, fallback?: T): T {
+    const v = obj[key] ?? fallback;
+    if (!is.oneOf(v, values)) this.expect(field, `one of ${values.join(', ')}`, v);
+    return v;
+  }
+
+  positiveInteger(obj: Record<string, unknown>, key: string, field = key): number {
+    const v = obj[key];
+    if (!is.positiveInteger(v)) this.expect(field, 'a positive integer', v);
+    return v;
+  }
+
+  fileRef(obj: Record<string, unknown>, key: string, field = key): FileRef {
+    const ref = this.object(obj, key, field);
+    const file = this.string(ref, 'file', `${field}.file`);
+    // Files live inside the version folder: no absolute paths, no climbing out of it.
+    if (file.startsWith('/') || file.split(/[\\/]/).includes('..')) {
+      this.expect(`${field}.file`, 'a relative path inside the model folder', file);
+    }
+    const out: FileRef = { file };
+    if (ref.sha256 !== undefined) {
+      if (!is.string(ref.sha256) || !SHA256_RE.test(ref.sha256)) {
+        this.expect(`${field}.sha256`, '64 lowercase hex digits', ref.sha256);
+      }
+      out.sha256 = ref.sha256;
+    }
+    return out;
+  }
+
+  /** A per-channel list: one value for all channels, or exactly `channels` values. */
+  perChannel(obj: Record<string, unknown>, key: string, field: string, channels: number, fallback: number): number[] {
+    const v = obj[key] ?? [fallback];
+    const list = is.number(v) ? [v] : v;
+    if (!is.numberArray(list) || (list.length !== 1 && list.length !== channels)) {
+      this.expect(field, `a number or an array of 1 or ${channels} numbers`, v);
+    }
+    return list.length === 1 ? new Array<number>(channels).fill(list[0]!) : list;
+  }
+}
+
+/** Parses and validates a manifest. `source` names it in messages (usually its path). */
+export function parseManifest(json: unknown, source = 'manifest.json'): Manifest {
+  const r: Reader = new Reader(source);
+  if (!is.object(json)) r.expect('(root)', 'a JSON object', json);
+
+  const manifestVersion = json.manifestVersion;
+  if (!is.positiveInteger(manifestVersion)) r.expect('manifestVersion', 'a positive integer', manifestVersion);
+  if (manifestVersion > MANIFEST_VERSION) {
+    r.fail('manifestVersion', `manifestVersion ${manifestVersion} needs a newer edgefn (this one reads up to ${MANIFEST_VERSION})`);
+  }
+
+  const name = r.string(json, 'name');
+  if (!NAME_RE.test(name)) r.expect('name', 'lowercase letters, digits, ".", "_" or "-" (at most 64)', name);
+  const version = r.string(json, 'version');
+  if (!SEMVER_RE.test(version)) r.expect('version', 'a semantic version such as 1.2.0', version);
+  const task = r.oneOf(json, 'task', TASKS);
+  const format = r.oneOf(json, 'format', FORMATS);
+  const description = json.description;
+  if (description !== undefined && !is.string(description)) r.expect('description', 'a string', description);
+
+  const model = r.fileRef(json, 'model');
+  const labels = parseLabels(r, json.labels);
+  const input = parseInput(r, r.object(json, 'input'));
+  const outputObj = r.object(json, 'output');
+  const output: OutputSpec = {
+    name: r.string(outputObj, 'name', 'output.name'),
+    kind: r.oneOf(outputObj, 'kind', OUTPUT_KINDS, 'output.kind'),
+  };
+
+  let golden: GoldenRef | undefined;
+  if (json.golden !== undefined) {
+    golden = r.fileRef(json, 'golden');
+    const min = (json.golden as Record<string, unknown>).minAccuracy;
+    if (min !== undefined) {
+      if (!is.inRange(min, 0, 1)) r.expect('golden.minAccuracy', 'a number from 0 to 1', min);
+      golden.minAccuracy = min;
+    }
+  }
+
+  const metrics: Record<string, string | number | boolean> = {};
+  if (json.metrics !== undefined) {
+    const m = r.object(json, 'metrics');
+    for (const [k, v] of Object.entries(m)) {
+      if (!is.string(v) && !is.number(v) && !is.bool(v)) r.expect(`metrics.${k}`, 'a string, number or boolean', v);
+      metrics[k] = v;
+    }
+  }
+
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) if (!KNOWN_FIELDS.has(k)) extra[k] = v;
+
+  const manifest: Manifest = {
+    manifestVersion, name, version, task, format, model, labels, input, output, metrics, extra,
+  };
+  if (description !== undefined) manifest.description = description;
+  if (golden) manifest.golden = golden;
+  return manifest;
+}
+
+function parseLabels(r: Reader, v: unknown): string[] | FileRef {
+  if (Array.isArray(v)) {
+    if (v.length === 0 || !v.every(is.string)) r.expect('labels', 'a non-empty array of strings', v);
+    return v;
+  }
+  if (is.object(v)) return r.fileRef({ labels: v }, 'labels');
+  return r.expect('labels', 'an array of strings or { file }', v);
+}
+
+function parseInput(r: Reader, obj: Record<string, unknown>): InputSpec {
+  const name = r.string(obj, 'name', 'input.name');
+  const shape = obj.shape;
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => d === -1 || is.positiveInteger(d))) {
+    r.expect('input.shape', 'an array of 4 dimensions, each a positive integer or -1', shape);
+  }
+  const layout = r.oneOf(obj, 'layout', LAYOUTS, 'input.layout');
+  const dtype = r.oneOf(obj, 'dtype', DTYPES, 'input.dtype');
+  const color = r.oneOf(obj, 'color', COLORS, 'input.color');
+  const channels = CHANNELS[color];
+
+  const [, h, w, c] = layout === 'NCHW' ? [shape[0], shape[2], shape[3], shape[1]] : shape;
+  if (c !== channels) {
+    r.fail('input.shape', `input.shape ${JSON.stringify(shape)} has ${c} channels in ${layout} but input.color "${color}" has ${channels}`);
+  }
+
+  const rz = r.object(obj, 'resize', 'input.resize');
+  const resize: ResizeSpec = {
+    width: r.positiveInteger(rz, 'width', 'input.resize.width'),
+    height: r.positiveInteger(rz, 'height', 'input.resize.height'),
+    fit: r.oneOf(rz, 'fit', FITS, 'input.resize.fit', 'fill'),
+    cropFraction: 1,
+    background: [0, 0, 0],
+  };
+  if (resize.width !== w || resize.height !== h) {
+    r.fail('input.resize', `input.resize ${resize.width}x${resize.height} differs from the ${w}x${h} of input.shape`);
+  }
+  if (rz.cropFraction !== undefined) {
+    if (!is.number(rz.cropFraction) || rz.cropFraction <= 0 || rz.cropFraction > 1) {
+      r.expect('input.resize.cropFraction', 'a number above 0 and at most 1', rz.cropFraction);
+    }
+    if (resize.fit !== 'cover' && rz.cropFraction !== 1) {
+      r.fail('input.resize.cropFraction', 'input.resize.cropFraction needs input.resize.fit "cover"');
+    }
+    resize.cropFraction = rz.cropFraction;
+  }
+  if (rz.background !== undefined) {
+    resize.background = r.perChannel(rz, 'background', 'input.resize.background', 3, 0);
+    if (!resize.background.every((x) => x >= 0 && x <= 255)) {
+      r.expect('input.resize.background', 'values from 0 to 255', rz.background);
+    }
+  }
+
+  const input: InputSpec = { name, shape, layout, dtype, color, resize };
+  if (dtype === 'float32') {
+    const n = obj.normalize === undefined ? {} : r.object(obj, 'normalize', 'input.normalize');
+    const scale = n.scale ?? 1 / 255;
+    if (!is.number(scale) || scale === 0) r.expect('input.normalize.scale', 'a non-zero number', scale);
+    const std = r.perChannel(n, 'std', 'input.normalize.std', channels, 1);
+    if (std.some((s) => s === 0)) r.expect('input.normalize.std', 'non-zero numbers', n.std);
+    input.normalize = { scale, mean: r.perChannel(n, 'mean', 'input.normalize.mean', channels, 0), std };
+  } else if (obj.normalize !== undefined) {
+    r.fail('input.normalize', 'input.normalize is for float32 inputs; uint8 inputs take raw 0-255 values');
+  }
+  return input;
+}
+
+/** Height, width and channels of the input, whatever the layout. */
+export function inputGeometry(input: InputSpec): { batch: number; height: number; width: number; channels: number } {
+  const [n, a, b, c] = input.shape as [number, number, number, number];
+  return input.layout === 'NCHW'
+    ? { batch: n, channels: a, height: b, width: c }
+    : { batch: n, height: a, width: b, channels: c };
+}

@@ -1,0 +1,118 @@
+/**
+ * Options for load() and for each call, validated once at the edge. Messages name the field.
+ */
+import { GRAPH_OPTIMIZATIONS, type GraphOptimization, type SessionOptions } from '../runtime/types.js';
+import { invalidArgument, is } from '../util/validate.js';
+
+/**
+ * Images larger than this are refused before decoding (a pixel bomb guard). 100 MP covers every
+ * Raspberry Pi camera (the HQ camera is 12.3 MP, a 64 MP sensor fits) while bounding the memory
+ * a single hostile file can claim on a board with 1–8 GB.
+ */
+export const DEFAULT_PIXEL_LIMIT = 100_000_000;
+
+export interface CallOptions {
+  /** How many of the best labels `top` holds. Default 5. */
+  top?: number;
+  /** Below this best score the result is `unknown` with `label: null`. Default 0 (never). */
+  threshold?: number;
+}
+
+export interface LoadOptions extends CallOptions, SessionOptions {
+  /** Refuse images with more pixels than this; `false` disables the guard. Default 100,000,000. */
+  limitInputPixels?: number | false;
+  /** Check the sha256 of every file the manifest lists before loading. Default true. */
+  verify?: boolean;
+  /** Most inputs per runtime call in a batch call (when the model has a batch dimension). Default 8. */
+  maxBatch?: number;
+  /** Force a runtime by name (`onnxruntime-node`); default: the best available for the format. */
+  runtime?: string;
+}
+
+export interface ResolvedCallOptions {
+  top: number;
+  threshold: number;
+}
+
+export interface ResolvedLoadOptions extends ResolvedCallOptions {
+  limitInputPixels: number | false;
+  verify: boolean;
+  maxBatch: number;
+  runtime?: string;
+  session: SessionOptions;
+}
+
+const LOAD_KEYS = new Set([
+  'top', 'threshold', 'limitInputPixels', 'verify', 'maxBatch', 'runtime',
+  'threads', 'interOpThreads', 'spinning', 'graphOptimization', 'executionProviders',
+]);
+const CALL_KEYS = new Set(['top', 'threshold']);
+
+function checkKeys(options: Record<string, unknown>, allowed: Set<string>, where: string): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
+      throw invalidArgument(`one of ${[...allowed].join(', ')}`, `${where} option name`, key);
+    }
+  }
+}
+
+export function resolveCallOptions(options: unknown, defaults: ResolvedCallOptions = { top: 5, threshold: 0 }): ResolvedCallOptions {
+  if (options === undefined) return defaults;
+  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  checkKeys(options, CALL_KEYS, 'call');
+  return readCallOptions(options, defaults);
+}
+
+function readCallOptions(o: Record<string, unknown>, defaults: ResolvedCallOptions): ResolvedCallOptions {
+  const top = o.top ?? defaults.top;
+  if (!is.positiveInteger(top)) throw invalidArgument('positive integer', 'top', top);
+  const threshold = o.threshold ?? defaults.threshold;
+  if (!is.inRange(threshold, 0, 1)) throw invalidArgument('number between 0 and 1', 'threshold', threshold);
+  return { top, threshold };
+}
+
+export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
+  const o = options ?? {};
+  if (!is.object(o)) throw invalidArgument('an options object', 'options', options);
+  checkKeys(o, LOAD_KEYS, 'load');
+  const call = readCallOptions(o, { top: 5, threshold: 0 });
+
+  const limit = o.limitInputPixels ?? DEFAULT_PIXEL_LIMIT;
+  if (limit !== false && !is.positiveInteger(limit)) throw invalidArgument('positive integer or false', 'limitInputPixels', limit);
+  const verify = o.verify ?? true;
+  if (!is.bool(verify)) throw invalidArgument('boolean', 'verify', verify);
+  const maxBatch = o.maxBatch ?? 8;
+  if (!is.positiveInteger(maxBatch)) throw invalidArgument('positive integer', 'maxBatch', maxBatch);
+  if (o.runtime !== undefined && !is.nonEmptyString(o.runtime)) throw invalidArgument('runtime name', 'runtime', o.runtime);
+
+  const session: SessionOptions = {};
+  if (o.threads !== undefined) {
+    if (!is.nonNegativeInteger(o.threads)) throw invalidArgument('non-negative integer (0: the runtime decides)', 'threads', o.threads);
+    session.threads = o.threads;
+  }
+  if (o.interOpThreads !== undefined) {
+    if (!is.nonNegativeInteger(o.interOpThreads)) throw invalidArgument('non-negative integer', 'interOpThreads', o.interOpThreads);
+    session.interOpThreads = o.interOpThreads;
+  }
+  if (o.spinning !== undefined) {
+    if (!is.bool(o.spinning)) throw invalidArgument('boolean', 'spinning', o.spinning);
+    session.spinning = o.spinning;
+  }
+  if (o.graphOptimization !== undefined) {
+    if (!is.oneOf(o.graphOptimization, GRAPH_OPTIMIZATIONS)) {
+      throw invalidArgument(`one of ${GRAPH_OPTIMIZATIONS.join(', ')}`, 'graphOptimization', o.graphOptimization);
+    }
+    session.graphOptimization = o.graphOptimization as GraphOptimization;
+  }
+  if (o.executionProviders !== undefined) {
+    const eps = o.executionProviders;
+    if (!Array.isArray(eps) || eps.length === 0 || !eps.every(is.nonEmptyString)) {
+      throw invalidArgument('non-empty array of provider names', 'executionProviders', eps);
+    }
+    session.executionProviders = eps;
+  }
+
+  const resolved: ResolvedLoadOptions = { ...call, limitInputPixels: limit, verify, maxBatch, session };
+  if (o.runtime !== undefined) resolved.runtime = o.runtime as string;
+  return resolved;
+}

@@ -1,0 +1,56 @@
+/**
+ * Image classification: sharp decode → tensor → runtime → softmax + top-k.
+ */
+import { checkImageInput, decodeImage, type ImageInput } from '../../preprocess/image.js';
+import { normalizationTables, writeImage, type PixelLayout } from '../../preprocess/tensor.js';
+import { inputGeometry, type Manifest } from '../manifest.js';
+import type { ResolvedLoadOptions } from '../options.js';
+import { softmax, topK, type Scored } from '../postprocess.js';
+import type { Task, Timings } from './task.js';
+
+export interface Classification {
+  /** The best label, or null when its score is below the threshold. */
+  label: string | null;
+  /** The best label's score (probability, 0–1). */
+  score: number;
+  /** True when the best score is below the threshold. */
+  unknown: boolean;
+  /** The best labels, best first (`top` option, default 5). */
+  top: Scored[];
+  /** One probability per label, in the model's label order. */
+  probabilities: Float32Array;
+  timings: Timings;
+  model: { name: string; version: string };
+}
+
+export function imageClassification(manifest: Manifest, labels: readonly string[], options: ResolvedLoadOptions): Task<ImageInput, Classification> {
+  const spec = manifest.input;
+  const { height, width, channels } = inputGeometry(spec);
+  const layout: PixelLayout = { width, height, channels, layout: spec.layout, dtype: spec.dtype, swapRB: spec.color === 'bgr' };
+  const tables = spec.normalize ? normalizationTables(spec.normalize, channels) : null;
+  const itemDims = spec.layout === 'NCHW' ? [channels, height, width] : [height, width, channels];
+  const model = { name: manifest.name, version: manifest.version };
+  const fromLogits = manifest.output.kind === 'logits';
+  const decodeOptions = { limitInputPixels: options.limitInputPixels };
+
+  return {
+    dtype: spec.dtype,
+    itemDims,
+    check: checkImageInput,
+    async prepare(input) {
+      const t0 = performance.now();
+      const pixels = await decodeImage(input, spec, decodeOptions);
+      return {
+        decodeMs: performance.now() - t0,
+        write: (out, offset) => writeImage(pixels.data, layout, tables, out, offset),
+      };
+    },
+    finish(row, timings, call) {
+      const probabilities = fromLogits ? softmax(row) : Float32Array.from(row);
+      const top = topK(probabilities, call.top, labels);
+      const best = top[0]!;
+      const unknown = best.score < call.threshold;
+      return { label: unknown ? null : best.label, score: best.score, unknown, top, probabilities, timings, model };
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The sharp adapter: decode a file, buffer or raw frame, orient it by EXIF, flatten alpha, convert
+ * to the model's colour, resize and crop as the manifest says, and hand back 8-bit HWC pixels.
+ * Everything after that (layout, normalisation) is pure code in ./tensor.ts.
+ *
+ * JPEG and WebP inputs get libvips' shrink-on-load whenever the target is at least 2x smaller,
+ * so a 12 MP still is decoded at 1/2, 1/4 or 1/8 scale instead of in full.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Sharp, SharpOptions } from 'sharp';
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import { CHANNELS, type InputSpec } from '../model/manifest.js';
+import { loadOptional } from '../util/optional.js';
+import { invalidArgument, is } from '../util/validate.js';
+import { resizePlan } from './geometry.js';
+
+/** Decoded pixels handed over by a camera or another library, 8 bits per channel, interleaved. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+}
+
+/** What a model accepts: a file path, an encoded image (JPEG, PNG, WebP, ...) or raw pixels. */
+export type ImageInput = string | Uint8Array | RawImage;
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (width × height); `false` for no limit. */
+  limitInputPixels: number | false;
+}
+
+export interface Pixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+  /** Milliseconds spent reading the file (0 for buffers and raw frames). */
+  readMs: number;
+}
+
+type SharpFactory = (input?: Buffer | Uint8Array | string, options?: SharpOptions) => Sharp;
+
+function sharp(): SharpFactory {
+  return loadOptional<SharpFactory>('sharp', 'to decode and resize images');
+}
+
+/** A short name for an input in messages: its path, `Buffer(1234 bytes)` or `raw 28x28x1`. */
+export function describeInput(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof Uint8Array) return `Buffer(${input.length} bytes)`;
+  if (is.object(input) && 'width' in input) return `raw ${String(input.width)}x${String(input.height)}x${String(input.channels)}`;
+  return String(input);
+}
+
+function checkRaw(raw: Record<string, unknown>, field: string): RawImage {
+  const { data, width, height, channels } = raw;
+  if (!(data instanceof Uint8Array)) throw invalidArgument('a Uint8Array or Buffer', `${field}.data`, data);
+  if (!is.positiveInteger(width)) throw invalidArgument('a positive integer', `${field}.width`, width);
+  if (!is.positiveInteger(height)) throw invalidArgument('a positive integer', `${field}.height`, height);
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
+    throw invalidArgument('1, 2, 3 or 4', `${field}.channels`, channels);
+  }
+  if (data.length !== width * height * channels) {
+    throw invalidArgument(`${width * height * channels} bytes (width × height × channels)`, `${field}.data`, data);
+  }
+  return { data, width, height, channels };
+}
+
+/** Checks the shape of an input without touching it; throws INVALID_ARGUMENT naming `field`. */
+export function checkImageInput(input: unknown, field = 'input'): ImageInput {
+  if (typeof input === 'string') {
+    if (input.length === 0) throw invalidArgument('a file path, a Buffer or raw pixels', field, input);
+    return input;
+  }
+  if (input instanceof Uint8Array) {
+    if (input.length === 0) throw invalidArgument('a non-empty Buffer', field, input);
+    return input;
+  }
+  if (is.object(input) && 'data' in input) return checkRaw(input, field);
+  throw invalidArgument('a file path, a Buffer or raw pixels { data, width, height, channels }', field, input);
+}
+
+/** Decodes and resizes one image to the model's input size and colour, as 8-bit HWC pixels. */
+export async function decodeImage(input: ImageInput, spec: InputSpec, options: DecodeOptions): Promise<Pixels> {
+  const name = describeInput(input);
+  let source: Uint8Array;
+  let readMs = 0;
+  if (typeof input === 'string') {
+    const t0 = performance.now();
+    try {
+      source = await readFile(input);
+    } catch (err) {
+      throw new EdgefnError(ErrorCode.INPUT_UNREADABLE, `Cannot read image ${name}: ${messageOf(err)}`, { cause: err, input: name });
+    }
+    readMs = performance.now() - t0;
+  } else {
+    source = input instanceof Uint8Array ? input : input.data;
+  }
+
+  const sharpOptions: SharpOptions = {
+    limitInputPixels: options.limitInputPixels === false ? false : options.limitInputPixels,
+    autoOrient: true,
+  };
+  if (!(input instanceof Uint8Array) && typeof input !== 'string') {
+    sharpOptions.raw = { width: input.width, height: input.height, channels: input.channels };
+  }
+
+  const { resize, color } = spec;
+  const [r, g, b] = color === 'gray' ? [resize.background[0]!, resize.background[0]!, resize.background[0]!] : resize.background;
+  const background = { r: r!, g: g!, b: b!, alpha: 1 };
+  const plan = resizePlan(resize);
+  const channels = CHANNELS[color];
+
+  let pipeline: Sharp;
+  try {
+    pipeline = sharp()(source, sharpOptions)
+      .flatten({ background })
+      .resize(plan.width, plan.height, { fit: plan.fit, background });
+    if (plan.extract) pipeline = pipeline.extract(plan.extract);
+    pipeline = color === 'gray' ? pipeline.grayscale() : pipeline.toColourspace('srgb');
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels || info.width !== resize.width || info.height !== resize.height) {
+      throw new Error(`sharp produced ${info.width}x${info.height}x${info.channels}, expected ${resize.width}x${resize.height}x${channels}`);
+    }
+    return { data, width: info.width, height: info.height, channels: info.channels, readMs };
+  } catch (err) {
+    if (err instanceof EdgefnError) throw err;
+    const message = messageOf(err);
+    if (/exceeds pixel limit/i.test(message)) {
+      const limit = options.limitInputPixels === false ? 'none' : options.limitInputPixels.toLocaleString('en-US');
+      throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} has more pixels than limitInputPixels allows (${limit})`, {
+        cause: err, input: name, field: 'limitInputPixels',
+      });
+    }
+    throw new EdgefnError(ErrorCode.INPUT_UNDECODABLE, `Cannot decode image ${name}: ${message}`, { cause: err, input: name });
+  }
+}

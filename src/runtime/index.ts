@@ -1,0 +1,11 @@
+/**
+ * The runtimes edgefn knows, registered by priority. Registering loads nothing: each runtime's
+ * package is required on first use.
+ */
+import { onnxRuntime } from './onnx.js';
+import { registerRuntime } from './registry.js';
+
+registerRuntime(onnxRuntime, 100);
+
+export { registerRuntime, registeredRuntimes, resolveRuntime } from './registry.js';
+export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization } from './types.js';
