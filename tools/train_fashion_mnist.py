@@ -152,7 +152,7 @@ def main():
         'version': args.version,
         'task': 'image-classification',
         'format': 'onnx',
-        'description': 'Small CNN (4 conv layers) trained on Fashion-MNIST: 28x28 grayscale product photos, '
+        'description': 'Small CNN (3 conv layers) trained on Fashion-MNIST: 28x28 grayscale product photos, '
                        'light object on a dark background.',
         'model': {'file': 'model.onnx', 'sha256': sha256(f'{args.out}/model.onnx')},
         'labels': {'file': 'labels.txt', 'sha256': sha256(f'{args.out}/labels.txt')},
