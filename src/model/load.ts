@@ -74,6 +74,15 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   const task = imageClassification(manifest, labels, opts);
   const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });
   const defaults = { top: opts.top, threshold: opts.threshold };
+  // One blank image through the whole path before the model is handed out: libvips initialises
+  // on its first pipeline and onnxruntime plans on its first run (together ~40 ms here), and that
+  // cost belongs to loading, not to the application's first call.
+  try {
+    await pipeline.one(task.check({ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }, 'warm-up'), defaults);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
 
   let inFlight = 0;
   let disposed: Promise<void> | null = null;
