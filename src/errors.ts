@@ -27,6 +27,16 @@ export const ErrorCode = {
   RUNTIME_UNAVAILABLE: 'EDGEFN_RUNTIME_UNAVAILABLE',
   /** The runtime failed while running the model. */
   RUNTIME_FAILED: 'EDGEFN_RUNTIME_FAILED',
+  /** A version's manifest signature is missing, unknown or wrong where the store requires one. */
+  SIGNATURE_INVALID: 'EDGEFN_SIGNATURE_INVALID',
+  /** A version failed its golden-set validation (accuracy or latency). */
+  VALIDATION_FAILED: 'EDGEFN_VALIDATION_FAILED',
+  /** A version folder is still being copied (files missing or still changing). */
+  VERSION_INCOMPLETE: 'EDGEFN_VERSION_INCOMPLETE',
+  /** No such version in the store, or nothing to roll back to. */
+  VERSION_NOT_FOUND: 'EDGEFN_VERSION_NOT_FOUND',
+  /** The store has no version that passes its checks. */
+  NO_VALID_VERSION: 'EDGEFN_NO_VALID_VERSION',
   /** The model was disposed and cannot be called any more. */
   DISPOSED: 'EDGEFN_DISPOSED',
 } as const;

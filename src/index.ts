@@ -14,3 +14,8 @@ export type { ImageInput, RawImage } from './preprocess/image.js';
 export { registerRuntime, registeredRuntimes } from './runtime/index.js';
 export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization } from './runtime/index.js';
 export { EdgefnError, ErrorCode, isEdgefnError } from './errors.js';
+export { open } from './store/open.js';
+export type { StoreModel, StoreEvents, VersionInfo } from './store/open.js';
+export type { StoreOptions } from './store/options.js';
+export type { GateReport, GateStep } from './store/gate.js';
+export { generateKeys, signManifest } from './store/signature.js';

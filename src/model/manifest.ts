@@ -82,6 +82,15 @@ export interface GoldenRef extends FileRef {
   minAccuracy?: number;
 }
 
+/** An Ed25519 signature over the manifest's canonical JSON (RFC 8785) without this field. */
+export interface Signature {
+  algorithm: 'ed25519';
+  /** Which trusted key signed it: the first 16 hex digits of the sha256 of the public key (SPKI DER). */
+  keyId: string;
+  /** The signature, base64. */
+  value: string;
+}
+
 export interface Manifest {
   manifestVersion: number;
   name: string;
@@ -95,6 +104,12 @@ export interface Manifest {
   input: InputSpec;
   output: OutputSpec;
   golden?: GoldenRef;
+  /**
+   * A marker file the copier writes last (e.g. `READY`): a store that watches for new versions
+   * waits for it instead of waiting for the listed files to stop changing.
+   */
+  ready?: string;
+  signature?: Signature;
   /** Figures measured when the model was trained (accuracy, dataset, ...). Free-form. */
   metrics: Record<string, string | number | boolean>;
   /** Top-level fields this reader does not know, kept for newer tools. */
@@ -103,7 +118,7 @@ export interface Manifest {
 
 const KNOWN_FIELDS = new Set([
   'manifestVersion', 'name', 'version', 'task', 'format', 'description',
-  'model', 'labels', 'input', 'output', 'golden', 'metrics',
+  'model', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature',
 ]);
 
 /** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
@@ -227,6 +242,20 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
     }
   }
 
+  let ready: string | undefined;
+  if (json.ready !== undefined) {
+    ready = r.fileRef({ ready: { file: json.ready } }, 'ready').file;
+  }
+  let signature: Signature | undefined;
+  if (json.signature !== undefined) {
+    const sig = r.object(json, 'signature');
+    r.oneOf(sig, 'algorithm', ['ed25519'] as const, 'signature.algorithm');
+    const keyId = r.string(sig, 'keyId', 'signature.keyId');
+    const value = r.string(sig, 'value', 'signature.value');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) r.expect('signature.value', 'base64', value);
+    signature = { algorithm: 'ed25519', keyId, value };
+  }
+
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) if (!KNOWN_FIELDS.has(k)) extra[k] = v;
 
@@ -235,6 +264,8 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   };
   if (description !== undefined) manifest.description = description;
   if (golden) manifest.golden = golden;
+  if (ready !== undefined) manifest.ready = ready;
+  if (signature) manifest.signature = signature;
   return manifest;
 }
 

@@ -49,3 +49,37 @@ export async function rejectsWith(fn: () => unknown, code: string, message?: Reg
 export function sharedAvailable(file: string): boolean {
   return existsSync(path.join(SHARED_MODELS, file));
 }
+
+export const WORSE_VERSION = path.join(ROOT, 'test/fixtures/models/fashion-mnist-worse/1.1.0');
+
+/**
+ * Copies a version folder into `<nameDir>/<version>`, rewriting the manifest's version to match.
+ */
+export async function installVersion(nameDir: string, version: string, from = BUNDLED_VERSION, edit?: (m: any) => void): Promise<string> {
+  const { readFile: rf, writeFile: wf } = await import('node:fs/promises');
+  const dir = path.join(nameDir, version);
+  await cp(from, dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const m = JSON.parse(await rf(file, 'utf8'));
+  m.version = version;
+  edit?.(m);
+  await wf(file, JSON.stringify(m, null, 2));
+  await age(dir);
+  return dir;
+}
+
+/** Sets every file's times an hour back: a copy that finished long ago (see the store's settleMs). */
+export async function age(dir: string): Promise<void> {
+  const { readdir: rd, utimes } = await import('node:fs/promises');
+  const old = new Date(Date.now() - 3_600_000);
+  for (const entry of await rd(dir, { withFileTypes: true, recursive: true })) {
+    await utimes(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), old, old);
+  }
+}
+
+/** A fresh store folder `<tmp>/fashion-mnist` holding 1.0.0. */
+export async function makeStore(): Promise<string> {
+  const nameDir = path.join(await tempDir('edgefn-store-'), 'fashion-mnist');
+  await installVersion(nameDir, '1.0.0');
+  return nameDir;
+}

@@ -1,0 +1,104 @@
+/**
+ * Golden sets: labelled sample inputs that a version must classify well enough to be activated.
+ * An index file `{ "items": [{ "file", "label", "sha256"? }] }` beside the images.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import type { ImageClassifier } from '../model/load.js';
+import { readListedFile, sha256 } from '../model/folder.js';
+import type { FileRef } from '../model/manifest.js';
+import { percentile } from '../util/stats.js';
+import { expected, is } from '../util/validate.js';
+
+export interface GoldenItem {
+  file: string;
+  label: string;
+  sha256?: string;
+}
+
+export interface GoldenSet {
+  /** Where it came from, for reports: the index file's path. */
+  source: string;
+  /** The folder the item files are relative to. */
+  dir: string;
+  items: GoldenItem[];
+}
+
+export interface GoldenScore {
+  accuracy: number;
+  correct: number;
+  total: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+function parseIndex(json: unknown, source: string): GoldenItem[] {
+  const fail = (field: string, what: string, value: unknown): never => {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${source}: ${expected(what, field, value)}`, { input: source, field });
+  };
+  if (!is.object(json) || !Array.isArray(json.items) || json.items.length === 0) return fail('items', 'a non-empty array', is.object(json) ? json.items : json);
+  return (json.items as unknown[]).map((item, i) => {
+    if (!is.object(item)) return fail(`items[${i}]`, 'an object', item);
+    if (!is.nonEmptyString(item.file) || item.file.includes('..') || path.isAbsolute(item.file)) return fail(`items[${i}].file`, 'a relative path', item.file);
+    if (!is.nonEmptyString(item.label)) return fail(`items[${i}].label`, 'a label', item.label);
+    const out: GoldenItem = { file: item.file, label: item.label };
+    if (item.sha256 !== undefined) {
+      if (!is.string(item.sha256) || !/^[0-9a-f]{64}$/.test(item.sha256)) return fail(`items[${i}].sha256`, '64 lowercase hex digits', item.sha256);
+      out.sha256 = item.sha256;
+    }
+    return out;
+  });
+}
+
+/** Reads a golden set listed by a manifest (`ref` relative to `versionDir`), checking its hashes. */
+export async function readGoldenSet(versionDir: string, ref: FileRef, verify: boolean): Promise<GoldenSet> {
+  const source = path.join(versionDir, ref.file);
+  const bytes = await readListedFile(versionDir, ref, 'golden', verify);
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${source}: not valid JSON: ${messageOf(err)}`, { cause: err, input: source });
+  }
+  const set = { source, dir: path.dirname(source), items: parseIndex(json, source) };
+  if (verify) await verifyGoldenFiles(set);
+  return set;
+}
+
+/** A store-wide golden set at `<store>/<name>/golden/index.json`, when there is one. */
+export async function readSharedGoldenSet(nameDir: string): Promise<GoldenSet | null> {
+  const source = path.join(nameDir, 'golden', 'index.json');
+  let text: string;
+  try {
+    text = await readFile(source, 'utf8');
+  } catch {
+    return null;
+  }
+  const set = { source, dir: path.dirname(source), items: parseIndex(JSON.parse(text), source) };
+  await verifyGoldenFiles(set);
+  return set;
+}
+
+async function verifyGoldenFiles(set: GoldenSet): Promise<void> {
+  for (const item of set.items) {
+    await readListedFile(set.dir, { file: item.file, ...(item.sha256 ? { sha256: item.sha256 } : {}) }, `golden item ${item.file}`, true);
+  }
+}
+
+/** Runs the model on every item, one call each (as an application would), and scores it. */
+export async function scoreGoldenSet(model: ImageClassifier, set: GoldenSet): Promise<GoldenScore> {
+  let correct = 0;
+  const times: number[] = [];
+  for (const item of set.items) {
+    const r = await model(path.join(set.dir, item.file));
+    times.push(r.timings.total);
+    if (r.top[0]!.label === item.label) correct++;
+  }
+  return { accuracy: correct / set.items.length, correct, total: set.items.length, p50Ms: percentile(times, 50), p95Ms: percentile(times, 95) };
+}
+
+/** An identity for a golden set's content, to cache a baseline's score on it. */
+export function goldenKey(set: GoldenSet): string {
+  return sha256(Buffer.from(JSON.stringify(set.items)));
+}

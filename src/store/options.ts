@@ -1,0 +1,61 @@
+/**
+ * Options for open(): the load options plus the store's own, validated once.
+ */
+import type { KeyObject } from 'node:crypto';
+import { resolveLoadOptions, type LoadOptions } from '../model/options.js';
+import { invalidArgument, is } from '../util/validate.js';
+import type { GatePolicy } from './gate.js';
+import { publicKeyFrom } from './signature.js';
+
+export interface StoreOptions extends LoadOptions {
+  /** Pick up new version folders while the app runs (fs.watch on the model's folder). Default false. */
+  watch?: boolean;
+  /** Ed25519 public keys (PEM). When given, every version must carry a valid signature by one of them. */
+  trustedKeys?: string[];
+  /** How far (0–1) below the active version's golden-set accuracy a new version may fall. Default 0.02. */
+  accuracyMargin?: number;
+  /** Budget for a new version's p50 latency on the golden set, in ms. Default: none. */
+  maxLatencyMs?: number;
+  /** Budget for a new version's p50 latency as a multiple of the active version's. Default 3. */
+  maxLatencyRatio?: number;
+  /** How many versions to keep on disk (the active and the previous one are always kept). Default 3. */
+  keep?: number;
+  /** A version whose files changed less than this many ms ago is still being copied. Default 1000. */
+  settleMs?: number;
+}
+
+const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs'] as const;
+
+export interface ResolvedStoreOptions {
+  watch: boolean;
+  keep: number;
+  policy: GatePolicy;
+  load: LoadOptions;
+}
+
+export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
+  const o = options ?? {};
+  if (!is.object(o)) throw invalidArgument('an options object', 'options', options);
+  const load: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!(STORE_KEYS as readonly string[]).includes(k)) load[k] = v;
+  resolveLoadOptions(load); // validates the load options now, naming the field
+
+  const watch = o.watch ?? false;
+  if (!is.bool(watch)) throw invalidArgument('boolean', 'watch', watch);
+  const keys = o.trustedKeys ?? [];
+  if (!Array.isArray(keys) || !keys.every(is.nonEmptyString)) throw invalidArgument('an array of PEM public keys', 'trustedKeys', keys);
+  const trustedKeys: KeyObject[] = keys.map((pem, i) => publicKeyFrom(pem, `trustedKeys[${i}]`));
+  const accuracyMargin = o.accuracyMargin ?? 0.02;
+  if (!is.inRange(accuracyMargin, 0, 1)) throw invalidArgument('number between 0 and 1', 'accuracyMargin', accuracyMargin);
+  if (o.maxLatencyMs !== undefined && !(is.number(o.maxLatencyMs) && o.maxLatencyMs > 0)) throw invalidArgument('positive number', 'maxLatencyMs', o.maxLatencyMs);
+  const ratio = o.maxLatencyRatio ?? 3;
+  if (!(is.number(ratio) && ratio >= 1)) throw invalidArgument('number of at least 1', 'maxLatencyRatio', ratio);
+  const keep = o.keep ?? 3;
+  if (!is.positiveInteger(keep)) throw invalidArgument('positive integer', 'keep', keep);
+  const settleMs = o.settleMs ?? 1000;
+  if (!is.nonNegativeInteger(settleMs)) throw invalidArgument('non-negative integer', 'settleMs', settleMs);
+
+  const policy: GatePolicy = { trustedKeys, accuracyMargin, maxLatencyRatio: ratio, settleMs };
+  if (o.maxLatencyMs !== undefined) policy.maxLatencyMs = o.maxLatencyMs as number;
+  return { watch, keep, policy, load: load as LoadOptions };
+}
