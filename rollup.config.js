@@ -27,6 +27,13 @@ export default [
     ],
   },
   {
+    // The child process that owns an isolated inference session (src/runtime/isolated.ts).
+    input: 'src/runtime/host.ts',
+    external,
+    plugins: [ts()],
+    output: { file: 'dist/session-host.mjs', format: 'es', sourcemap: true },
+  },
+  {
     input: 'src/cli/main.ts',
     external,
     plugins: [ts()],

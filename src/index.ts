@@ -19,3 +19,5 @@ export type { StoreModel, StoreEvents, VersionInfo } from './store/open.js';
 export type { StoreOptions } from './store/options.js';
 export type { GateReport, GateStep } from './store/gate.js';
 export { generateKeys, signManifest } from './store/signature.js';
+export { verify } from './store/verify.js';
+export type { VerifyOptions } from './store/verify.js';

@@ -50,8 +50,8 @@ test('NHWC shapes read height, width, channels', () => {
 
 test('unknown top-level fields are kept in extra, for newer tools', () => {
   const m: any = valid();
-  m.signature = { keyId: 'k1' };
-  assert.equal(parseManifest(m).extra, { signature: { keyId: 'k1' } });
+  m.provenance = { pipeline: 'ci-42' };
+  assert.equal(parseManifest(m).extra, { provenance: { pipeline: 'ci-42' } });
 });
 
 test('uint8 inputs take no normalisation', async () => {
@@ -87,6 +87,8 @@ const cases: [string, (m: any) => void, string, string][] = [
   ['missing output', (m) => { delete m.output; }, 'output', 'm.json: Expected an object for output but received undefined of type undefined'],
   ['bad output kind', (m) => { m.output.kind = 'sigmoid'; }, 'output.kind', 'm.json: Expected one of logits, probabilities for output.kind but received "sigmoid" of type string'],
   ['golden threshold', (m) => { m.golden = { file: 'g.json', minAccuracy: 90 }; }, 'golden.minAccuracy', 'm.json: Expected a number from 0 to 1 for golden.minAccuracy but received 90 of type number'],
+  ['bad signature', (m) => { m.signature = { algorithm: 'rsa', keyId: 'k', value: 'AA==' }; }, 'signature.algorithm', 'm.json: Expected one of ed25519 for signature.algorithm but received "rsa" of type string'],
+  ['ready marker path', (m) => { m.ready = '../READY'; }, 'ready.file', 'm.json: Expected a relative path inside the model folder for ready.file but received "../READY" of type string'],
   ['metric values', (m) => { m.metrics = { accuracy: [0.9] }; }, 'metrics.accuracy', 'm.json: Expected a string, number or boolean for metrics.accuracy but received [0.9] of type array'],
 ];
 

@@ -14,6 +14,12 @@ export const USAGE = `edgefn: run ML models inside your app
 Usage:
   edgefn classify <image...> [--model DIR] [--top K] [--threshold T] [--json] [--threads N]
   edgefn inspect [--model DIR] [--json]
+  edgefn models list <dir> [--json]
+  edgefn models verify <version-dir> [--trusted-key FILE]... [--against DIR] [--json]
+  edgefn models activate <dir> <version> [--trusted-key FILE]... [--json]
+  edgefn models rollback <dir> [--json]
+  edgefn models keygen <prefix>
+  edgefn models sign <version-dir> --key FILE
   edgefn --help | --version
 
 Options:
@@ -23,6 +29,11 @@ Options:
   --threshold T    below this best score the result is "unknown" (0-1, default 0)
   --json           one JSON object per input (classify) or the whole description (inspect)
   --threads N      onnxruntime intra-op threads (default: one per core)
+  --trusted-key F  an Ed25519 public key (PEM file); versions must be signed by one (repeatable)
+  --against DIR    verify: compare with this version folder (default: the store's active version)
+  --key FILE       sign: the Ed25519 private key (PEM file) made by keygen
+
+Model stores: <dir> is a model's folder of versions (models/fashion-mnist); see the README.
 
 Exit codes: 0 all inputs classified, 1 an input or the model failed, 2 bad usage.`;
 
@@ -30,7 +41,41 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'classify'; images: string[]; model?: string; json: boolean; options: LoadOptions }
-  | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions };
+  | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions }
+  | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string };
+
+export type ModelsAction =
+  | { name: 'list'; dir: string }
+  | { name: 'verify'; versionDir: string }
+  | { name: 'activate'; dir: string; version: string }
+  | { name: 'rollback'; dir: string }
+  | { name: 'keygen'; prefix: string }
+  | { name: 'sign'; versionDir: string };
+
+/** Positional arguments of each `models` action, in order. */
+const MODELS_ARGS = {
+  list: ['dir'],
+  verify: ['versionDir'],
+  activate: ['dir', 'version'],
+  rollback: ['dir'],
+  keygen: ['prefix'],
+  sign: ['versionDir'],
+} as const;
+
+function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string }): Command {
+  const [name, ...args] = rest;
+  if (name === undefined || !(name in MODELS_ARGS)) {
+    throw new UsageError(`models needs one of ${Object.keys(MODELS_ARGS).join(', ')}${name ? `, got "${name}"` : ''}`);
+  }
+  const wanted = MODELS_ARGS[name as keyof typeof MODELS_ARGS];
+  if (args.length !== wanted.length) throw new UsageError(`models ${name} takes ${wanted.map((w) => `<${w}>`).join(' ')}`);
+  const action = Object.fromEntries([['name', name], ...wanted.map((w, i) => [w, args[i]])]) as ModelsAction;
+  if (name === 'sign' && !values.key) throw new UsageError('models sign needs --key FILE (a private key made by models keygen)');
+  return {
+    kind: 'models', action, json: values.json ?? false, trustedKeys: values['trusted-key'] ?? [],
+    ...(values.against ? { against: values.against } : {}), ...(values.key ? { key: values.key } : {}),
+  };
+}
 
 function number(flag: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -54,6 +99,9 @@ export function parseCommand(argv: readonly string[]): Command {
         threshold: { type: 'string', short: 't' },
         threads: { type: 'string' },
         json: { type: 'boolean' },
+        'trusted-key': { type: 'string', multiple: true },
+        against: { type: 'string' },
+        key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -83,6 +131,8 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'inspect':
       if (rest.length > 0) throw new UsageError(`inspect takes no positional arguments, got ${rest.join(' ')}`);
       return { kind: 'inspect', json, options, ...(model ? { model } : {}) };
+    case 'models':
+      return parseModels(rest, values);
     case undefined:
       return { kind: 'help' };
     default:

@@ -6,6 +6,7 @@ import { EdgefnError } from '../errors.js';
 import { parseCommand, UsageError, USAGE } from './args.js';
 import { classifyCommand } from './commands/classify.js';
 import { inspectCommand } from './commands/inspect.js';
+import { modelsCommand } from './commands/models.js';
 import { EXIT, processIO, type CliIO, type ExitCode } from './io.js';
 import { bundledModelDir, packageVersion } from './paths.js';
 
@@ -23,6 +24,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
         return await classifyCommand({ ...cmd, model: cmd.model ?? bundledModelDir() }, io);
       case 'inspect':
         return await inspectCommand({ ...cmd, model: cmd.model ?? bundledModelDir() }, io);
+      case 'models':
+        return await modelsCommand(cmd, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

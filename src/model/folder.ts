@@ -3,6 +3,7 @@
  * and check every file against the sha256 the manifest gives.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
@@ -81,6 +82,28 @@ export async function readListedFile(versionDir: string, ref: FileRef, field: st
     }
   }
   return data;
+}
+
+/**
+ * Checks a listed file's sha256 by streaming it: a model file is never held whole in memory
+ * just to be hashed.
+ */
+export async function verifyListedFile(versionDir: string, ref: FileRef, field: string): Promise<void> {
+  const file = path.join(versionDir, ref.file);
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(file)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MODEL_MISSING, `Cannot read ${file} (${field}.file): ${messageOf(err)}`, { cause: err, input: file, field: `${field}.file` });
+  }
+  const actual = hash.digest('hex');
+  if (ref.sha256 !== undefined && actual !== ref.sha256) {
+    throw new EdgefnError(ErrorCode.MODEL_CHECKSUM, `${file} does not match ${field}.sha256: expected ${ref.sha256}, found ${actual} (${size} bytes)`, { input: file, field: `${field}.sha256` });
+  }
 }
 
 /** Labels, inline or one per line in a text file (blank lines at the end ignored). */

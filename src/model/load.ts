@@ -8,6 +8,7 @@ import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../errors.js';
 import type { ImageInput } from '../preprocess/image.js';
 import { resolveRuntime } from '../runtime/index.js';
+import { createIsolatedSession } from '../runtime/isolated.js';
 import type { RuntimeSession, TensorInfo } from '../runtime/types.js';
 import { debug } from '../util/debug.js';
 import { invalidArgument } from '../util/validate.js';
@@ -58,10 +59,15 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   const manifest = await readManifest(versionDir);
   const labels = await readLabels(versionDir, manifest, opts.verify);
   const modelFile = path.join(versionDir, manifest.model.file);
-  // The bytes checked are the bytes loaded: no window for the file to change in between.
-  const bytes = await readListedFile(versionDir, manifest.model, 'model', opts.verify);
-  const runtime = await resolveRuntime(manifest.format, opts.runtime);
-  const session: RuntimeSession = await runtime.createSession(bytes, modelFile, opts.session);
+  let session: RuntimeSession;
+  if (opts.isolate) {
+    session = await createIsolatedSession(manifest.format, opts.runtime, modelFile, opts.verify ? manifest.model.sha256 : undefined, opts.session);
+  } else {
+    // The bytes checked are the bytes loaded: no window for the file to change in between.
+    const bytes = await readListedFile(versionDir, manifest.model, 'model', opts.verify);
+    const runtime = await resolveRuntime(manifest.format, opts.runtime);
+    session = await runtime.createSession(bytes, modelFile, opts.session);
+  }
   let compat;
   try {
     compat = checkCompatibility(manifest, labels, session.inputs, session.outputs, modelFile);
@@ -69,7 +75,7 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
     await session.release();
     throw err;
   }
-  log('loaded %s@%s from %s on %s', manifest.name, manifest.version, versionDir, runtime.name);
+  log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, opts.isolate ? ' (isolated)' : '');
 
   const task = imageClassification(manifest, labels, opts);
   const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });

@@ -27,6 +27,12 @@ export interface LoadOptions extends CallOptions, SessionOptions {
   maxBatch?: number;
   /** Force a runtime by name (`onnxruntime-node`); default: the best available for the format. */
   runtime?: string;
+  /**
+   * Run the inference session in a child process, ended when the model is disposed, so that the
+   * runtime's memory is given back in full. Default false for load(), true for open() (a store
+   * that swaps versions would otherwise grow with every swap).
+   */
+  isolate?: boolean;
 }
 
 export interface ResolvedCallOptions {
@@ -39,11 +45,12 @@ export interface ResolvedLoadOptions extends ResolvedCallOptions {
   verify: boolean;
   maxBatch: number;
   runtime?: string;
+  isolate: boolean;
   session: SessionOptions;
 }
 
 const LOAD_KEYS = new Set([
-  'top', 'threshold', 'limitInputPixels', 'verify', 'maxBatch', 'runtime',
+  'top', 'threshold', 'limitInputPixels', 'verify', 'maxBatch', 'runtime', 'isolate',
   'threads', 'interOpThreads', 'spinning', 'graphOptimization', 'executionProviders',
 ]);
 const CALL_KEYS = new Set(['top', 'threshold']);
@@ -84,6 +91,8 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
   const maxBatch = o.maxBatch ?? 8;
   if (!is.positiveInteger(maxBatch)) throw invalidArgument('positive integer', 'maxBatch', maxBatch);
   if (o.runtime !== undefined && !is.nonEmptyString(o.runtime)) throw invalidArgument('runtime name', 'runtime', o.runtime);
+  const isolate = o.isolate ?? false;
+  if (!is.bool(isolate)) throw invalidArgument('boolean', 'isolate', isolate);
 
   const session: SessionOptions = {};
   if (o.threads !== undefined) {
@@ -112,7 +121,7 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
     session.executionProviders = eps;
   }
 
-  const resolved: ResolvedLoadOptions = { ...call, limitInputPixels: limit, verify, maxBatch, session };
+  const resolved: ResolvedLoadOptions = { ...call, limitInputPixels: limit, verify, maxBatch, isolate, session };
   if (o.runtime !== undefined) resolved.runtime = o.runtime as string;
   return resolved;
 }

@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, messageOf, type ErrorCode as Code } from '../errors.js';
-import { readListedFile, readLabels, readManifest, sha256, MANIFEST_FILE } from '../model/folder.js';
+import { readLabels, readManifest, sha256, verifyListedFile, MANIFEST_FILE } from '../model/folder.js';
 import { load, type ImageClassifier } from '../model/load.js';
 import type { Manifest } from '../model/manifest.js';
 import type { LoadOptions } from '../model/options.js';
@@ -122,7 +122,7 @@ async function checkIntegrity(versionDir: string, policy: GatePolicy): Promise<{
     if (manifest.model.sha256 === undefined) {
       throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${path.join(versionDir, MANIFEST_FILE)}: model.sha256 is required for a version in a store`, { input: versionDir, field: 'model.sha256' });
     }
-    await readListedFile(versionDir, manifest.model, 'model', true);
+    await verifyListedFile(versionDir, manifest.model, 'model');
     await readLabels(versionDir, manifest, true);
     const golden = manifest.golden ? await readGoldenSet(versionDir, manifest.golden, true) : null;
     return { manifest, golden };

@@ -130,7 +130,12 @@ class Store {
       if (v !== state.active) {
         const from = state.active;
         this.previous = from === null ? null : (v === state.previous ? null : state.previous);
-        await writeState(this.nameDir, v, this.previous);
+        try {
+          await writeState(this.nameDir, v, this.previous);
+        } catch (err) {
+          // A read-only store (an installed package, a mounted image) still serves.
+          warn('EDGEFN_STATE_UNWRITABLE', `${this.nameDir}: cannot record ${v} as active: ${messageOf(err)}`);
+        }
         if (from !== null) {
           warn('EDGEFN_ACTIVE_INVALID', `${this.nameDir}: active version ${from} no longer loads (${reasons[0]}); serving ${v}`);
           setImmediate(() => this.emit('rolledBack', { version: v, from, reason: reasons[0] ?? '' }));

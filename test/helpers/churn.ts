@@ -1,0 +1,42 @@
+/**
+ * Child process for the power-loss test: opens the store (the check that matters: a fresh process
+ * must find a complete, valid active version), reports it, then installs and activates new
+ * versions in a loop until it is killed with SIGKILL.
+ *
+ *   node --import tsx test/helpers/churn.ts <nameDir> <sample image>
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { open } from '../../src/index.ts';
+import { BUNDLED_VERSION } from './index.ts';
+
+const [nameDir, sample] = process.argv.slice(2) as [string, string];
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+try {
+  // In-process sessions: this test is about the state file and the folders, and activations
+  // that take less time let more kills land after one.
+  const model = await open(nameDir, { settleMs: 0, keep: 3, isolate: false });
+  const r = await model(sample);
+  say(`READY ${model.version} ${r.label}`);
+  let minor = Number(model.version.split('.')[1]) + 1;
+  for (;;) {
+    const version = `1.${minor++}.0`;
+    const dir = path.join(nameDir, version);
+    // Copied file by file, as an OTA agent or rsync would: a kill can leave any prefix of this.
+    say(`COPY ${version}`);
+    await mkdir(path.join(dir, 'golden'), { recursive: true });
+    const m = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'manifest.json'), 'utf8'));
+    m.version = version;
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
+    for (const f of ['model.onnx', 'labels.txt', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
+    const index = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8'));
+    for (const item of index.items) await copyFile(path.join(BUNDLED_VERSION, 'golden', item.file), path.join(dir, 'golden', item.file));
+    say(`ACTIVATE ${version}`);
+    await model.activate(version);
+    say(`ACTIVATED ${version}`);
+  }
+} catch (err) {
+  say(`FAIL ${(err as Error).stack}`);
+  process.exit(1);
+}
