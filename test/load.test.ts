@@ -205,4 +205,59 @@ Load('dispose waits for calls under way; later calls reject with EDGEFN_DISPOSED
   await rejectsWith(() => model(golden(goldenItems[0]!.file)), ErrorCode.DISPOSED, 'fashion-mnist@1.0.0 was disposed');
 });
 
+/** Node child processes of this process, by pid (Linux /proc). */
+async function childPids(): Promise<number[]> {
+  const { readdir: rd, readFile: rf } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const p of await rd('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = await rf(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) pids.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+Load('isolate: the session runs in a child process, gives the same answers, and the process ends on dispose', async () => {
+  const inProcess = await load(BUNDLED);
+  const before = await childPids();
+  const isolated = await load(BUNDLED, { isolate: true });
+  const hosts = (await childPids()).filter((p) => !before.includes(p));
+  assert.is(hosts.length, 1);
+  assert.equal(isolated.inputs, inProcess.inputs);
+  const files = goldenItems.slice(0, 10).map((g) => golden(g.file));
+  const [a, b] = [await inProcess(files), await isolated(files)];
+  assert.equal(b.map((r) => [...r.probabilities]), a.map((r) => [...r.probabilities]));
+  await isolated.dispose();
+  assert.not.ok((await childPids()).includes(hosts[0]!), 'the host exited');
+  await inProcess.dispose();
+});
+
+Load('isolate: a host that dies fails the calls with EDGEFN_RUNTIME_FAILED, not the application', async () => {
+  const before = await childPids();
+  const model = await load(BUNDLED, { isolate: true });
+  const [host] = (await childPids()).filter((p) => !before.includes(p));
+  process.kill(host!, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 200));
+  await rejectsWith(() => model(golden(goldenItems[0]!.file)), ErrorCode.RUNTIME_FAILED, /the session host for .*model\.onnx exited \(SIGKILL\)/);
+  await model.dispose();
+});
+
+Load('isolate: load errors from the host keep their codes', async () => {
+  const dir = await broken(async (d) => {
+    const f = path.join(d, 'model.onnx');
+    const b = await readFile(f);
+    b[b.length - 100]! ^= 0xff;
+    await writeFile(f, b);
+  });
+  try {
+    await rejectsWith(() => load(dir, { isolate: true }), ErrorCode.MODEL_CHECKSUM, /model\.onnx does not match model\.sha256/);
+  } finally {
+    await removeDir(path.dirname(dir));
+  }
+});
+
 Load.run();
