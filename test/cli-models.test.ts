@@ -7,19 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, WORSE_VERSION, installVersion, makeStore, removeDir } from './helpers/index.ts';
+import { ROOT, WORSE_VERSION, installVersion, makeStore, removeDir, edgefn } from './helpers/index.ts';
 
-const CLI = path.join(ROOT, 'dist/cli.mjs');
 
-async function edgefn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 test('keygen, sign, verify (good, worse, tampered, unsigned), activate, list, rollback', async () => {
   const nameDir = await makeStore();

@@ -7,20 +7,10 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BUNDLED_VERSION, ROOT, golden } from './helpers/index.ts';
+import { BUNDLED_VERSION, ROOT, golden, edgefn } from './helpers/index.ts';
 
-const CLI = path.join(ROOT, 'dist/cli.mjs');
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
 
-async function edgefn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 test('classify with the bundled model prints label and confidence per image', async () => {
   const sneaker = items.find((i) => i.label === 'Sneaker')!;

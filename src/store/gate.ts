@@ -73,16 +73,21 @@ class Rejection extends Error {
   }
 }
 
+/** The manifest and the files it lists directly (golden images are covered by the index's hashes). */
+function listedFiles(manifest: Manifest | null): string[] {
+  if (!manifest) return [MANIFEST_FILE];
+  return [
+    MANIFEST_FILE,
+    manifest.model.file,
+    ...(Array.isArray(manifest.labels) ? [] : [manifest.labels.file]),
+    ...(manifest.golden ? [manifest.golden.file] : []),
+  ];
+}
+
 /** Size and modification time of the manifest and every file it lists. */
 export async function fingerprint(versionDir: string, manifest: Manifest | null): Promise<string> {
-  const files = [MANIFEST_FILE];
-  if (manifest) {
-    files.push(manifest.model.file);
-    if (!Array.isArray(manifest.labels)) files.push(manifest.labels.file);
-    if (manifest.golden) files.push(manifest.golden.file);
-  }
   const parts: string[] = [];
-  for (const f of files) {
+  for (const f of listedFiles(manifest)) {
     try {
       const s = await stat(path.join(versionDir, f));
       parts.push(`${f}:${s.size}:${s.mtimeMs}`);
@@ -93,10 +98,10 @@ export async function fingerprint(versionDir: string, manifest: Manifest | null)
   return sha256(Buffer.from(parts.join('\n'))).slice(0, 32);
 }
 
+/** When the folder last changed: the newest modification time among the listed files. */
 async function newestChange(versionDir: string, manifest: Manifest | null): Promise<number> {
-  const files = [MANIFEST_FILE, ...(manifest ? [manifest.model.file, ...(Array.isArray(manifest.labels) ? [] : [manifest.labels.file]), ...(manifest.golden ? [manifest.golden.file] : [])] : [])];
   let newest = 0;
-  for (const f of files) {
+  for (const f of listedFiles(manifest)) {
     try {
       newest = Math.max(newest, (await stat(path.join(versionDir, f))).mtimeMs);
     } catch {

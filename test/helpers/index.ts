@@ -83,3 +83,16 @@ export async function makeStore(): Promise<string> {
   await installVersion(nameDir, '1.0.0');
   return nameDir;
 }
+
+/** Runs the built command (dist/cli.mjs) as a user would, collecting its exit code and output. */
+export async function edgefn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(ROOT, 'dist/cli.mjs'), ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
