@@ -3,8 +3,7 @@
  * and check every file against the sha256 the manifest gives.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
@@ -85,17 +84,26 @@ export async function readListedFile(versionDir: string, ref: FileRef, field: st
 }
 
 /**
- * Checks a listed file's sha256 by streaming it: a model file is never held whole in memory
- * just to be hashed.
+ * Checks a listed file's sha256 without holding it in memory: read through one reused 1 MiB
+ * buffer, so hashing a model on every swap leaves no garbage behind (a stream's fresh chunk per
+ * read grew a long-running process's RSS by tens of MB before the allocator settled).
  */
 export async function verifyListedFile(versionDir: string, ref: FileRef, field: string): Promise<void> {
   const file = path.join(versionDir, ref.file);
   const hash = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(1 << 20);
   let size = 0;
   try {
-    for await (const chunk of createReadStream(file)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
+    const handle = await open(file, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        hash.update(chunk.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+    } finally {
+      await handle.close();
     }
   } catch (err) {
     throw new EdgefnError(ErrorCode.MODEL_MISSING, `Cannot read ${file} (${field}.file): ${messageOf(err)}`, { cause: err, input: file, field: `${field}.file` });
