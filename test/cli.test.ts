@@ -69,20 +69,24 @@ test('a model folder that fails to load exits 1 with its code', async () => {
   assert.match(r.stderr, /\[EDGEFN_MANIFEST_MISSING\]/);
 });
 
-test('importing edgefn loads neither sharp nor onnxruntime until a model is used', async () => {
+test('importing edgefn loads neither sharp nor onnxruntime until a model is used, and ONNX never loads TF.js', async () => {
   const script = `
     import { createRequire } from 'node:module';
     const edgefn = await import(${JSON.stringify(path.join(ROOT, 'dist/index.mjs'))});
-    const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /node_modules\\/(sharp|onnxruntime-node)\\//.test(k));
+    const cache = () => Object.keys(createRequire(import.meta.url).cache);
+    const loaded = () => cache().filter((k) => /node_modules\\/(sharp|onnxruntime-node)\\//.test(k));
     const before = loaded().length;
     const m = await edgefn.load(${JSON.stringify(BUNDLED_VERSION)});
-    console.log(JSON.stringify({ exports: Object.keys(edgefn).length, before, after: loaded().length }));
+    await m(${JSON.stringify(golden(items[0]!.file))});
+    const tfjs = cache().filter((k) => k.includes('@tensorflow')).length;
+    console.log(JSON.stringify({ exports: Object.keys(edgefn).length, before, after: loaded().length, tfjs }));
     await m.dispose();`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
   const r = JSON.parse(stdout);
   assert.ok(r.exports > 0);
   assert.is(r.before, 0);
   assert.ok(r.after > 0);
+  assert.is(r.tfjs, 0, 'an ONNX model never loads TF.js');
 });
 
 test('the CommonJS build loads and classifies', async () => {

@@ -54,6 +54,15 @@ test('unknown top-level fields are kept in extra, for newer tools', () => {
   assert.equal(parseManifest(m).extra, { provenance: { pipeline: 'ci-42' } });
 });
 
+test('tfjs format with weight shards in files', () => {
+  const m: any = valid();
+  m.format = 'tfjs';
+  m.files = [{ file: 'group1-shard1of2.bin', sha256: 'b'.repeat(64) }, { file: 'group1-shard2of2.bin' }];
+  const p = parseManifest(m);
+  assert.is(p.format, 'tfjs');
+  assert.equal(p.files, [{ file: 'group1-shard1of2.bin', sha256: 'b'.repeat(64) }, { file: 'group1-shard2of2.bin' }]);
+});
+
 test('uint8 inputs take no normalisation', async () => {
   const m: any = valid();
   m.input.dtype = 'uint8';
@@ -69,7 +78,9 @@ const cases: [string, (m: any) => void, string, string][] = [
   ['bad name', (m) => { m.name = 'Fashion MNIST'; }, 'name', 'm.json: Expected lowercase letters, digits, ".", "_" or "-" (at most 64) for name but received "Fashion MNIST" of type string'],
   ['bad version', (m) => { m.version = 'v1'; }, 'version', 'm.json: Expected a semantic version such as 1.2.0 for version but received "v1" of type string'],
   ['unknown task', (m) => { m.task = 'detection'; }, 'task', 'm.json: Expected one of image-classification for task but received "detection" of type string'],
-  ['unknown format', (m) => { m.format = 'tflite'; }, 'format', 'm.json: Expected one of onnx for format but received "tflite" of type string'],
+  ['unknown format', (m) => { m.format = 'tflite'; }, 'format', 'm.json: Expected one of onnx, tfjs for format but received "tflite" of type string'],
+  ['files not a list', (m) => { m.files = 'weights.bin'; }, 'files', 'm.json: Expected an array of { file, sha256 } for files but received "weights.bin" of type string'],
+  ['files entry escapes', (m) => { m.files = [{ file: '/etc/passwd' }]; }, 'files[0].file', 'm.json: Expected a relative path inside the model folder for files[0].file but received "/etc/passwd" of type string'],
   ['model path escapes', (m) => { m.model.file = '../x.onnx'; }, 'model.file', 'm.json: Expected a relative path inside the model folder for model.file but received "../x.onnx" of type string'],
   ['bad sha256', (m) => { m.model.sha256 = 'xyz'; }, 'model.sha256', 'm.json: Expected 64 lowercase hex digits for model.sha256 but received "xyz" of type string'],
   ['empty labels', (m) => { m.labels = []; }, 'labels', 'm.json: Expected a non-empty array of strings for labels but received [] of type array'],

@@ -7,7 +7,9 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import type { ModelSource } from '../runtime/types.js';
 import { parseManifest, type FileRef, type Manifest } from './manifest.js';
+import { TEACHABLE_FILES, teachableManifest } from './teachable.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -39,26 +41,40 @@ export async function listVersionDirs(dir: string): Promise<string[]> {
  */
 export async function resolveVersionDir(dir: string): Promise<string> {
   if (await isFile(path.join(dir, MANIFEST_FILE))) return dir;
+  if (await isTeachableFolder(dir)) return dir;
   const versions = await listVersionDirs(dir);
   if (versions.length > 0) return path.join(dir, versions[0]!);
   throw new EdgefnError(ErrorCode.MANIFEST_MISSING, `No ${MANIFEST_FILE} in ${dir} nor in a version folder below it (such as ${path.join(dir, '1.0.0', MANIFEST_FILE)})`, { input: dir });
 }
 
+/** A Teachable Machine export: model.json and metadata.json, and no manifest. */
+async function isTeachableFolder(dir: string): Promise<boolean> {
+  return !(await isFile(path.join(dir, MANIFEST_FILE)))
+    && (await isFile(path.join(dir, TEACHABLE_FILES.model)))
+    && (await isFile(path.join(dir, TEACHABLE_FILES.metadata)));
+}
+
 export async function readManifest(versionDir: string): Promise<Manifest> {
+  if (await isTeachableFolder(versionDir)) {
+    const file = path.join(versionDir, TEACHABLE_FILES.metadata);
+    return parseManifest(teachableManifest(await readJson(file), file), file);
+  }
   const file = path.join(versionDir, MANIFEST_FILE);
+  return parseManifest(await readJson(file), file);
+}
+
+async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new EdgefnError(ErrorCode.MANIFEST_MISSING, `Cannot read ${file}: ${messageOf(err)}`, { cause: err, input: file });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${file}: not valid JSON: ${messageOf(err)}`, { cause: err, input: file });
   }
-  return parseManifest(json, file);
 }
 
 export function sha256(data: Uint8Array): string {
@@ -112,6 +128,28 @@ export async function verifyListedFile(versionDir: string, ref: FileRef, field: 
   if (ref.sha256 !== undefined && actual !== ref.sha256) {
     throw new EdgefnError(ErrorCode.MODEL_CHECKSUM, `${file} does not match ${field}.sha256: expected ${ref.sha256}, found ${actual} (${size} bytes)`, { input: file, field: `${field}.sha256` });
   }
+}
+
+/**
+ * The model file read and checked, with a reader for the files beside it (TF.js weight shards)
+ * that checks each against `files`. With a checked model, a sibling the manifest does not list
+ * is refused: an unchecked shard would undo the check.
+ */
+export async function modelSource(versionDir: string, model: FileRef, files: readonly FileRef[], verify: boolean): Promise<ModelSource> {
+  const bytes = await readListedFile(versionDir, model, 'model', verify);
+  const base = path.dirname(model.file);
+  return {
+    file: path.join(versionDir, model.file),
+    bytes,
+    async readSibling(name: string) {
+      const rel = path.normalize(path.join(base, name));
+      const i = files.findIndex((f) => path.normalize(f.file) === rel);
+      if (i < 0 && verify && model.sha256 !== undefined) {
+        throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${path.join(versionDir, MANIFEST_FILE)}: the model needs ${rel}, which files does not list with its sha256`, { input: versionDir, field: 'files' });
+      }
+      return readListedFile(versionDir, i < 0 ? { file: rel } : files[i]!, i < 0 ? rel : `files[${i}]`, verify);
+    },
+  };
 }
 
 /** Labels, inline or one per line in a text file (blank lines at the end ignored). */

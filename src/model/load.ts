@@ -13,8 +13,9 @@ import type { RuntimeSession, TensorInfo } from '../runtime/types.js';
 import { debug } from '../util/debug.js';
 import { invalidArgument } from '../util/validate.js';
 import { checkCompatibility } from './compat.js';
-import { readLabels, readListedFile, readManifest, resolveVersionDir } from './folder.js';
+import { modelSource, readLabels, readManifest, resolveVersionDir } from './folder.js';
 import type { Manifest } from './manifest.js';
+import { INFERRED_NAME } from './teachable.js';
 import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
 import { imageClassification, type Classification } from './tasks/image-classification.js';
@@ -61,13 +62,17 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   const modelFile = path.join(versionDir, manifest.model.file);
   let session: RuntimeSession;
   if (opts.isolate) {
-    session = await createIsolatedSession(manifest.format, opts.runtime, modelFile, opts.verify ? manifest.model.sha256 : undefined, opts.session);
+    session = await createIsolatedSession({
+      format: manifest.format, ...(opts.runtime ? { runtime: opts.runtime } : {}), versionDir, model: manifest.model, files: manifest.files, verify: opts.verify,
+    }, opts.session);
   } else {
-    // The bytes checked are the bytes loaded: no window for the file to change in between.
-    const bytes = await readListedFile(versionDir, manifest.model, 'model', opts.verify);
+    // The bytes checked are the bytes loaded: no window for a file to change in between.
+    const source = await modelSource(versionDir, manifest.model, manifest.files, opts.verify);
     const runtime = await resolveRuntime(manifest.format, opts.runtime);
-    session = await runtime.createSession(bytes, modelFile, opts.session);
+    session = await runtime.createSession(source, opts.session);
   }
+  if (manifest.input.name === INFERRED_NAME && session.inputs.length === 1) manifest.input.name = session.inputs[0]!.name;
+  if (manifest.output.name === INFERRED_NAME && session.outputs.length === 1) manifest.output.name = session.outputs[0]!.name;
   let compat;
   try {
     compat = checkCompatibility(manifest, labels, session.inputs, session.outputs, modelFile);

@@ -13,7 +13,7 @@ import { expected, is } from '../util/validate.js';
 export const MANIFEST_VERSION = 1;
 
 export const TASKS = ['image-classification'] as const;
-export const FORMATS = ['onnx'] as const;
+export const FORMATS = ['onnx', 'tfjs'] as const;
 export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export const DTYPES = ['float32', 'uint8'] as const;
 export const COLORS = ['rgb', 'bgr', 'gray'] as const;
@@ -98,7 +98,10 @@ export interface Manifest {
   task: Task;
   format: Format;
   description?: string;
+  /** For ONNX the .onnx file; for TF.js the model.json. */
   model: FileRef;
+  /** Further files the model needs (TF.js weight shards), each checked like the model file. */
+  files: FileRef[];
   /** Inline labels, or a text file with one label per line. */
   labels: string[] | FileRef;
   input: InputSpec;
@@ -118,7 +121,7 @@ export interface Manifest {
 
 const KNOWN_FIELDS = new Set([
   'manifestVersion', 'name', 'version', 'task', 'format', 'description',
-  'model', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature',
+  'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature',
 ]);
 
 /** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
@@ -215,6 +218,11 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   if (description !== undefined && !is.string(description)) r.expect('description', 'a string', description);
 
   const model = r.fileRef(json, 'model');
+  const files: FileRef[] = [];
+  if (json.files !== undefined) {
+    if (!Array.isArray(json.files)) r.expect('files', 'an array of { file, sha256 }', json.files);
+    json.files.forEach((f, i) => files.push(r.fileRef({ f }, 'f', `files[${i}]`)));
+  }
   const labels = parseLabels(r, json.labels);
   const input = parseInput(r, r.object(json, 'input'));
   const outputObj = r.object(json, 'output');
@@ -260,7 +268,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   for (const [k, v] of Object.entries(json)) if (!KNOWN_FIELDS.has(k)) extra[k] = v;
 
   const manifest: Manifest = {
-    manifestVersion, name, version, task, format, model, labels, input, output, metrics, extra,
+    manifestVersion, name, version, task, format, model, files, labels, input, output, metrics, extra,
   };
   if (description !== undefined) manifest.description = description;
   if (golden) manifest.golden = golden;

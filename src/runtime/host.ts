@@ -3,9 +3,8 @@
  * When the session is released the process exits, and the operating system takes back every
  * byte the runtime allocated, leaked or not.
  */
-import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { readListedFile } from '../model/folder.js';
+import { modelSource } from '../model/folder.js';
 import { resolveRuntime } from './index.js';
 import type { HostReply, HostRequest } from './protocol.js';
 import type { RuntimeSession } from './types.js';
@@ -26,9 +25,7 @@ async function handle(msg: HostRequest): Promise<void> {
     case 'create': {
       try {
         const runtime = await resolveRuntime(msg.format, msg.runtime);
-        const ref = { file: path.basename(msg.file), ...(msg.sha256 ? { sha256: msg.sha256 } : {}) };
-        const bytes = await readListedFile(path.dirname(msg.file), ref, 'model', true);
-        session = await runtime.createSession(bytes, msg.file, msg.options);
+        session = await runtime.createSession(await modelSource(msg.versionDir, msg.model, msg.files, msg.verify), msg.options);
         send({ t: 'created', runtime: session.runtime, providers: [...session.providers], inputs: [...session.inputs], outputs: [...session.outputs] });
       } catch (err) {
         send(errorReply(err));

@@ -8,7 +8,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EdgefnError, ErrorCode } from '../errors.js';
-import type { Format } from '../model/manifest.js';
+import path from 'node:path';
+import type { FileRef, Format } from '../model/manifest.js';
 import { debug } from '../util/debug.js';
 import type { HostReply, HostRequest } from './protocol.js';
 import type { RuntimeSession, SessionOptions, Tensor, TensorInfo } from './types.js';
@@ -52,11 +53,11 @@ class IsolatedSession implements RuntimeSession {
     this.child.send(msg);
   }
 
-  async create(format: Format, runtime: string | undefined, sha256: string | undefined, options: SessionOptions): Promise<void> {
+  async create(request: Extract<HostRequest, { t: 'create' }>): Promise<void> {
     const reply = await new Promise<HostReply>((resolve, reject) => {
       this.child.once('message', resolve);
       this.child.once('exit', () => reject(this.exited));
-      this.send({ t: 'create', format, ...(runtime ? { runtime } : {}), file: this.source, ...(sha256 ? { sha256 } : {}), options });
+      this.send(request);
     });
     if (reply.t === 'error') throw new EdgefnError(reply.code, reply.message, { input: this.source });
     if (reply.t !== 'created') throw new EdgefnError(ErrorCode.RUNTIME_FAILED, `unexpected reply ${reply.t} from the session host`);
@@ -84,17 +85,27 @@ class IsolatedSession implements RuntimeSession {
   }
 }
 
+export interface IsolatedModel {
+  format: Format;
+  runtime?: string;
+  versionDir: string;
+  model: FileRef;
+  files: FileRef[];
+  verify: boolean;
+}
+
 /**
- * Starts a host for `modelFile` and creates the session there. The host resolves the runtime and
- * reads (and with `sha256`, verifies) the model file itself, so the parent neither loads the
- * runtime package nor holds the model's bytes.
+ * Starts a host for a model and creates the session there. The host resolves the runtime and
+ * reads (and checks) the model's files itself, so the parent neither loads the runtime package nor
+ * holds the model's bytes.
  */
-export async function createIsolatedSession(format: Format, runtime: string | undefined, modelFile: string, sha256: string | undefined, options: SessionOptions): Promise<RuntimeSession> {
+export async function createIsolatedSession(m: IsolatedModel, options: SessionOptions): Promise<RuntimeSession> {
+  const modelFile = path.join(m.versionDir, m.model.file);
   const { file, execArgv } = hostScript();
   const child = fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const session = new IsolatedSession(child, modelFile);
   try {
-    await session.create(format, runtime, sha256, options);
+    await session.create({ t: 'create', ...m, options });
   } catch (err) {
     child.kill();
     throw err;

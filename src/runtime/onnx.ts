@@ -106,7 +106,7 @@ export const onnxRuntime: Runtime = {
     ort();
   },
 
-  async createSession(model, source, options) {
+  async createSession({ bytes: model, file: source }, options) {
     const { InferenceSession } = ort();
     const { use, missing } = availableProviders(options.executionProviders ?? ['cpu']);
     if (missing.length > 0) {

@@ -50,11 +50,20 @@ export interface RuntimeSession {
   release(): Promise<void>;
 }
 
+/** A model to load: its main file, already read (and checked), and a way to read the files beside it. */
+export interface ModelSource {
+  /** The main model file's path (the .onnx file, TF.js model.json). */
+  file: string;
+  bytes: Uint8Array;
+  /** Reads a file named relative to the main one, checked against the manifest's sha256 when listed. */
+  readSibling(name: string): Promise<Uint8Array>;
+}
+
 export interface Runtime {
   readonly name: string;
   readonly formats: readonly Format[];
   /** Loads the runtime's package; throws RUNTIME_UNAVAILABLE when it is missing. Called once. */
   init(): Promise<void>;
   /** Creates a session; throws MODEL_UNLOADABLE when the bytes are not a model it can load. */
-  createSession(model: Uint8Array, source: string, options: SessionOptions): Promise<RuntimeSession>;
+  createSession(model: ModelSource, options: SessionOptions): Promise<RuntimeSession>;
 }

@@ -79,6 +79,7 @@ function listedFiles(manifest: Manifest | null): string[] {
   return [
     MANIFEST_FILE,
     manifest.model.file,
+    ...manifest.files.map((f) => f.file),
     ...(Array.isArray(manifest.labels) ? [] : [manifest.labels.file]),
     ...(manifest.golden ? [manifest.golden.file] : []),
   ];
@@ -128,6 +129,7 @@ async function checkIntegrity(versionDir: string, policy: GatePolicy): Promise<{
       throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${path.join(versionDir, MANIFEST_FILE)}: model.sha256 is required for a version in a store`, { input: versionDir, field: 'model.sha256' });
     }
     await verifyListedFile(versionDir, manifest.model, 'model');
+    for (const [i, f] of manifest.files.entries()) await verifyListedFile(versionDir, f, `files[${i}]`);
     await readLabels(versionDir, manifest, true);
     const golden = manifest.golden ? await readGoldenSet(versionDir, manifest.golden, true) : null;
     return { manifest, golden };

@@ -20,6 +20,8 @@ export function loadOptional<T>(pkg: string, purpose: string): T {
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && messageOf(err).includes(`'${pkg}'`);
     const fix = missing ? `install it with: npm install ${pkg}` : `reinstall it (npm rebuild ${pkg}) or check that it supports ${process.platform}-${process.arch}`;
-    throw new EdgefnError(ErrorCode.RUNTIME_UNAVAILABLE, `${pkg} is needed ${purpose} but could not be loaded: ${messageOf(err)}; ${fix}`, { cause: err });
+    // Node appends the require stack to the message: the first line says it all.
+    const reason = messageOf(err).split('\n')[0];
+    throw new EdgefnError(ErrorCode.RUNTIME_UNAVAILABLE, `${pkg} is needed ${purpose} but could not be loaded: ${reason}; ${fix}`, { cause: err });
   }
 }
