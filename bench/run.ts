@@ -1,0 +1,186 @@
+/**
+ * edgefn's benchmark: `npm run bench` (a script, never a unit test). Prints a table and writes
+ * bench/results/latest.json. Every contender runs in its own process; requests alternate between
+ * contenders (A B A B ...) after a warm-up, so drift on a shared machine hits all of them alike.
+ *
+ *   npm run bench -- [--rounds 30] [--quick]
+ *
+ * Figures: P0 floor (sharp alone + session.run alone), P1 edgefn ÷ hand-written, P2 transformers.js
+ * ÷ edgefn, P3 batch ÷ sequential throughput, P4 cold start ratio, P5 RSS growth over 10,000 calls,
+ * P6 CPU per inference at one call per second, spinning on and off.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { percentile } from '../src/util/stats.ts';
+import { folder200, inputs, ROOT, SIZES, type Size } from './lib/inputs.ts';
+import { FASHION, imagenet, imagenetOnnx, type BenchModel } from './lib/models.ts';
+import type { Request } from './worker.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, quick: { type: 'boolean', default: false } } });
+const ROUNDS = values.quick ? 5 : Number(values.rounds);
+const WARMUP = 5;
+
+class Worker {
+  private constructor(private readonly child: ChildProcess, readonly readyMs: number) {}
+
+  static async start(contender: string, model: BenchModel, spinning?: 'on' | 'off'): Promise<Worker> {
+    const child = fork(path.join(ROOT, 'bench/worker.ts'), [contender, JSON.stringify(model), ...(spinning ? [spinning] : [])], {
+      execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const ready = await new Promise<{ ms: number }>((resolve, reject) => {
+      child.once('message', resolve);
+      child.once('exit', (code) => reject(new Error(`${contender} worker exited (${code})`)));
+    });
+    return new Worker(child, ready.ms);
+  }
+
+  ask<T = Record<string, number>>(req: Request): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.child.once('message', (m: { t: string; message?: string }) => (m.t === 'error' ? reject(new Error(m.message)) : resolve(m as T)));
+      this.child.send(req);
+    });
+  }
+
+  stop(): void {
+    this.child.disconnect();
+  }
+}
+
+const p = (xs: number[], q: number) => percentile(xs, q);
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const results: Record<string, unknown> = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, platform: `${process.platform}-${process.arch}` },
+  date: new Date().toISOString(),
+  rounds: ROUNDS,
+};
+const lines: string[] = [];
+const say = (s: string) => {
+  lines.push(s);
+  console.log(s);
+};
+
+/** P0, P1, P2 for one model at one input size: contenders interleaved image by image. */
+async function latency(model: BenchModel, size: Size, contenders: string[]) {
+  const files = await inputs(size);
+  const workers = Object.fromEntries(await Promise.all(contenders.map(async (c) => [c, await Worker.start(c, model)] as const)));
+  const t: Record<string, number[]> = Object.fromEntries(contenders.map((c) => [c, []]));
+  const decode: number[] = [];
+  const infer: number[] = [];
+  for (let r = 0; r < WARMUP + ROUNDS; r++) {
+    for (const file of files) {
+      for (const c of contenders) {
+        if (c === 'floor') {
+          const x = await workers[c]!.ask({ t: 'floor', file });
+          if (r >= WARMUP) { decode.push(x.decodeMs!); infer.push(x.inferMs!); }
+        } else {
+          const x = await workers[c]!.ask({ t: 'run', file });
+          if (r >= WARMUP) t[c]!.push(x.ms!);
+        }
+      }
+    }
+  }
+  for (const w of Object.values(workers)) w.stop();
+  const row: Record<string, number> = {};
+  for (const c of contenders) if (c !== 'floor') { row[`${c}P50`] = p(t[c]!, 50); row[`${c}P95`] = p(t[c]!, 95); }
+  if (contenders.includes('floor')) { row.floorDecodeP50 = p(decode, 50); row.floorInferP50 = p(infer, 50); row.P0 = row.floorDecodeP50 + row.floorInferP50; }
+  if (row.handwrittenP50) row.P1 = row.edgefnP50! / row.handwrittenP50;
+  if (row.transformersP50) row.P2 = row.transformersP50 / row.edgefnP50!;
+  return row;
+}
+
+async function throughput(model: BenchModel) {
+  const files = await folder200();
+  const w = await Worker.start('edgefn', model);
+  await w.ask({ t: 'sequential', files: files.slice(0, 20) });
+  const batch: number[] = [];
+  const seq: number[] = [];
+  for (let r = 0; r < (values.quick ? 1 : 3); r++) {
+    batch.push(200 / ((await w.ask({ t: 'batch', files })).ms! / 1000));
+    seq.push(200 / ((await w.ask({ t: 'sequential', files })).ms! / 1000));
+  }
+  w.stop();
+  const b = p(batch, 50);
+  const s = p(seq, 50);
+  return { batchImagesPerS: b, sequentialImagesPerS: s, P3: b / s };
+}
+
+async function coldStart(model: BenchModel, file: string) {
+  const times: Record<string, number[]> = { edgefn: [], handwritten: [] };
+  for (let r = 0; r < (values.quick ? 2 : 5); r++) {
+    for (const c of ['edgefn', 'handwritten']) {
+      const w = await Worker.start(c, model);
+      const first = await w.ask({ t: 'run', file });
+      times[c]!.push(w.readyMs + first.ms!);
+      w.stop();
+    }
+  }
+  const e = p(times.edgefn!, 50);
+  const h = p(times.handwritten!, 50);
+  return { edgefnColdMs: e, handwrittenColdMs: h, P4: e / h };
+}
+
+async function memory(model: BenchModel, file: string, n: number) {
+  const w = await Worker.start('edgefn', model);
+  await w.ask({ t: 'repeat', file, n: 200 }); // warm-up
+  const x = await w.ask({ t: 'repeat', file, n });
+  w.stop();
+  return { rssAfterWarmupMB: x.rssBefore! / 2 ** 20, rssGrowthMB: (x.rssAfter! - x.rssBefore!) / 2 ** 20, calls: n, P5: (x.rssAfter! - x.rssBefore!) / 2 ** 20 };
+}
+
+async function cpuPerInference(model: BenchModel, file: string, n: number) {
+  const out: Record<string, number> = {};
+  for (const spin of ['off', 'on'] as const) {
+    const w = await Worker.start('edgefn', model, spin);
+    await w.ask({ t: 'repeat', file, n: 5 });
+    const x = await w.ask({ t: 'paced', file, n, intervalMs: 1000 });
+    w.stop();
+    out[`spinning${spin === 'on' ? 'On' : 'Off'}CpuMsPerCall`] = x.totalCpuMs! / n;
+    out[`spinning${spin === 'on' ? 'On' : 'Off'}WorkCpuMsPerCall`] = x.workCpuMs! / n;
+  }
+  out.P6 = out.spinningOffCpuMsPerCall! / out.spinningOffWorkCpuMsPerCall!;
+  out.P6spinningOn = out.spinningOnCpuMsPerCall! / out.spinningOnWorkCpuMsPerCall!;
+  return out;
+}
+
+const models: BenchModel[] = [FASHION];
+const big = await imagenet();
+if (big) models.push(big);
+else say(`(${imagenetOnnx()} is absent: the MobileNetV2-size part is skipped; set EDGEFN_BENCH_IMAGENET to a model file to run it)`);
+
+for (const model of models) {
+  say(`\n## ${model.title}`);
+  const r: Record<string, unknown> = {};
+  const sizes: Size[] = model.key === 'fashion' ? ['png', 'photo', 'frame', 'still'] : ['photo', 'frame', 'still'];
+  say('| input | P0 floor p50 (decode + infer) | hand-written p50 / p95 | edgefn p50 / p95 | P1 edgefn ÷ hand | transformers.js p50 | P2 transformers ÷ edgefn |');
+  say('|---|---|---|---|---|---|---|');
+  for (const size of sizes) {
+    const contenders = ['floor', 'handwritten', 'edgefn', ...(model.hf ? ['transformers'] : [])];
+    const x = await latency(model, size, contenders);
+    r[size] = x;
+    const label = size === 'png' ? '28x28 PNG' : SIZES[size].label;
+    say(`| ${label} | ${f1(x.P0!)} ms (${f1(x.floorDecodeP50!)} + ${f1(x.floorInferP50!)}) | ${f1(x.handwrittenP50!)} / ${f1(x.handwrittenP95!)} ms | ${f1(x.edgefnP50!)} / ${f1(x.edgefnP95!)} ms | **${f2(x.P1!)}** | ${x.transformersP50 ? `${f1(x.transformersP50)} ms` : '-'} | ${x.P2 ? `**${f2(x.P2)}**` : '-'} |`);
+  }
+  const sample = (await inputs(model.key === 'fashion' ? 'png' : 'photo'))[0]!;
+  const tp = await throughput(model);
+  r.throughput = tp;
+  say(`P3 folder of 200 JPEGs (640x480): batch ${f1(tp.batchImagesPerS)} img/s vs sequential ${f1(tp.sequentialImagesPerS)} img/s: **${f2(tp.P3)}x**`);
+  const cs = await coldStart(model, sample);
+  r.coldStart = cs;
+  say(`P4 cold start to first result: edgefn ${f1(cs.edgefnColdMs)} ms vs hand-written ${f1(cs.handwrittenColdMs)} ms: **${f2(cs.P4)}**`);
+  const mem = await memory(model, sample, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 2_000));
+  r.memory = mem;
+  say(`P5 RSS after warm-up ${f1(mem.rssAfterWarmupMB)} MB, growth over ${mem.calls} calls: **${f2(mem.rssGrowthMB)} MB**`);
+  const cpu = await cpuPerInference(model, sample, values.quick ? 5 : 15);
+  r.cpu = cpu;
+  say(`P6 CPU per inference at 1 call/s: spinning off (default) ${f1(cpu.spinningOffCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffWorkCpuMsPerCall!)} ms, **${f2(cpu.P6!)}x**); spinning on ${f1(cpu.spinningOnCpuMsPerCall!)} ms (work ${f1(cpu.spinningOnWorkCpuMsPerCall!)} ms, ${f2(cpu.P6spinningOn!)}x)`);
+  results[model.key] = r;
+}
+
+await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
+await writeFile(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
+await writeFile(path.join(ROOT, 'bench/results/latest.md'), `${lines.join('\n')}\n`);
+console.log(`\nwrote bench/results/latest.json and latest.md (${results.machine && JSON.stringify(results.machine)})`);
