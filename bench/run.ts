@@ -19,9 +19,16 @@ import { folder200, inputs, ROOT, SIZES, type Size } from './lib/inputs.ts';
 import { FASHION, imagenet, imagenetOnnx, type BenchModel } from './lib/models.ts';
 import type { Request } from './worker.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, quick: { type: 'boolean', default: false } } });
 const ROUNDS = values.quick ? 5 : Number(values.rounds);
 const WARMUP = 5;
+/**
+ * Idle time after each request before the next contender's. onnxruntime's default thread pool
+ * spin-waits after a run (tens of ms here); without a pause, one contender's spinning threads
+ * would take the cores from the next one's and the comparison would measure that instead.
+ */
+const SETTLE_MS = 50;
+const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 
 class Worker {
   private constructor(private readonly child: ChildProcess, readonly readyMs: number) {}
@@ -80,6 +87,7 @@ async function latency(model: BenchModel, size: Size, contenders: string[]) {
           const x = await workers[c]!.ask({ t: 'run', file });
           if (r >= WARMUP) t[c]!.push(x.ms!);
         }
+        await settle();
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, symlink, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CACHE, ROOT } from './inputs.ts';
 
@@ -47,7 +48,7 @@ export async function imagenet(): Promise<BenchModel | null> {
 
 /** transformers.js wants pixel_values in, logits out, and a Hugging Face style folder. */
 async function transformersFolder(onnx: string, manifest: { input: { name: string; normalize: { mean: number[]; std: number[] } }; output: { name: string } }): Promise<string> {
-  const { onnx: proto } = await import('onnx-proto');
+  const { onnx: proto } = createRequire(import.meta.url)('onnx-proto') as typeof import('onnx-proto');
   const model = proto.ModelProto.decode(await readFile(onnx));
   const rename = (from: string, to: string) => {
     for (const v of model.graph!.input!) if (v.name === from) v.name = to;

@@ -17,6 +17,9 @@ export interface PipelineConfig {
   maxBatch: number;
 }
 
+/** Chunks being decoded ahead of the one being inferred. */
+const PREFETCH = 2;
+
 interface Slot {
   prepared: Prepared;
   started: number;
@@ -73,13 +76,14 @@ export class Pipeline<I, R> {
     const chunks: I[][] = [];
     for (let i = 0; i < inputs.length; i += size) chunks.push(inputs.slice(i, i + size));
 
-    // allSettled, so an abandoned chunk (after an earlier failure) never rejects unhandled.
+    // Decodes run PREFETCH chunks ahead of inference, so the decoder never waits at a chunk
+    // boundary. allSettled, so an abandoned chunk (after an earlier failure) never rejects unhandled.
     const decode = (k: number) => Promise.allSettled(chunks[k]!.map((x) => this.prepare(x)));
+    const pending = chunks.slice(0, PREFETCH).map((_, k) => decode(k));
     const results: R[] = [];
-    let next = chunks.length > 0 ? decode(0) : null;
     for (let k = 0; k < chunks.length; k++) {
-      const settled = await next!;
-      next = k + 1 < chunks.length ? decode(k + 1) : null;
+      const settled = await pending.shift()!;
+      if (k + PREFETCH < chunks.length) pending.push(decode(k + PREFETCH));
       const slots: Slot[] = [];
       for (const [j, s] of settled.entries()) {
         if (s.status === 'rejected') throw withIndex(s.reason, k * size + j);
