@@ -182,6 +182,19 @@ test('gray model with contain fit: letterboxed with the background, one channel'
   assert.is(t[14 * 28 + 14], 1); // centre: the white image
 });
 
+test('alpha sniffing: JPEG and opaque PNG have none; RGBA, gray+alpha and tRNS PNGs may', async () => {
+  const { mayHaveAlpha } = await import('../src/preprocess/sniff.ts');
+  const base = sharp(photo('coffee.jpg')).resize(32, 32);
+  assert.is(mayHaveAlpha(await base.clone().jpeg().toBuffer()), false);
+  assert.is(mayHaveAlpha(await base.clone().png().toBuffer()), false);
+  assert.is(mayHaveAlpha(await base.clone().toColourspace('b-w').png().toBuffer()), false);
+  assert.is(mayHaveAlpha(await base.clone().ensureAlpha(0.5).png().toBuffer()), true);
+  assert.is(mayHaveAlpha(await base.clone().toColourspace('b-w').ensureAlpha(0.5).png().toBuffer()), true);
+  // A palette PNG with transparency carries it in a tRNS chunk.
+  assert.is(mayHaveAlpha(await base.clone().ensureAlpha(0.5).png({ palette: true }).toBuffer()), true);
+  assert.is(mayHaveAlpha(await base.clone().webp().toBuffer()), true); // not sniffed: sharp decides
+});
+
 test('pixel bomb: an image over limitInputPixels is refused before decoding', async () => {
   const big = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: '#808080' } }).jpeg().toBuffer();
   await rejectsWith(() => tensorOf(big, imagenetManifest(), { limitInputPixels: 1_000_000 }), ErrorCode.INPUT_TOO_LARGE,

@@ -13,6 +13,7 @@ import { CHANNELS, type InputSpec } from '../model/manifest.js';
 import { loadOptional } from '../util/optional.js';
 import { invalidArgument, is } from '../util/validate.js';
 import { resizePlan } from './geometry.js';
+import { mayHaveAlpha } from './sniff.js';
 
 /** Decoded pixels handed over by a camera or another library, 8 bits per channel, interleaved. */
 export interface RawImage {
@@ -81,11 +82,9 @@ export function checkImageInput(input: unknown, field = 'input'): ImageInput {
   throw invalidArgument('a file path, a Buffer or raw pixels { data, width, height, channels }', field, input);
 }
 
-const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
-
-function mayHaveAlpha(input: ImageInput, source: Uint8Array): boolean {
+function inputMayHaveAlpha(input: ImageInput, source: Uint8Array): boolean {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input.channels === 2 || input.channels === 4;
-  return !isJpeg(source);
+  return mayHaveAlpha(source);
 }
 
 /** Decodes and resizes one image to the model's input size and colour, as 8-bit HWC pixels. */
@@ -122,9 +121,9 @@ export async function decodeImage(input: ImageInput, spec: InputSpec, options: D
   let pipeline: Sharp;
   try {
     pipeline = sharp()(source, sharpOptions);
-    // Flattening costs a pass over the pixels even when there is no alpha; JPEGs and 1- or
-    // 3-channel raw frames never have one.
-    if (mayHaveAlpha(input, source)) pipeline = pipeline.flatten({ background });
+    // Flattening costs a pass over the pixels even when there is no alpha; JPEGs, PNGs without
+    // an alpha channel or tRNS chunk, and 1- or 3-channel raw frames never have one.
+    if (inputMayHaveAlpha(input, source)) pipeline = pipeline.flatten({ background });
     pipeline = pipeline.resize(plan.width, plan.height, { fit: plan.fit, background });
     if (plan.extract) pipeline = pipeline.extract(plan.extract);
     pipeline = color === 'gray' ? pipeline.grayscale() : pipeline.toColourspace('srgb');
