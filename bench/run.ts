@@ -19,7 +19,10 @@ import { folder200, inputs, ROOT, SIZES, type Size } from './lib/inputs.ts';
 import { FASHION, imagenet, imagenetOnnx, type BenchModel } from './lib/models.ts';
 import type { Request } from './worker.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+/** `--only latency,p3,p4,p5,p6` runs just those parts. */
+const only = values.only ? new Set(values.only.split(',')) : null;
+const part = (name: string) => only === null || only.has(name);
 const ROUNDS = values.quick ? 5 : Number(values.rounds);
 const WARMUP = 5;
 /**
@@ -33,9 +36,9 @@ const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
 class Worker {
   private constructor(private readonly child: ChildProcess, readonly readyMs: number) {}
 
-  static async start(contender: string, model: BenchModel, spinning?: 'on' | 'off'): Promise<Worker> {
+  static async start(contender: string, model: BenchModel, spinning?: 'on' | 'off', nodeFlags: string[] = []): Promise<Worker> {
     const child = fork(path.join(ROOT, 'bench/worker.ts'), [contender, JSON.stringify(model), ...(spinning ? [spinning] : [])], {
-      execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...nodeFlags], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const ready = await new Promise<{ ms: number }>((resolve, reject) => {
       child.once('message', resolve);
@@ -141,17 +144,21 @@ async function memory(model: BenchModel, file: string, n: number) {
 
 async function cpuPerInference(model: BenchModel, file: string, n: number) {
   const out: Record<string, number> = {};
-  for (const spin of ['off', 'on'] as const) {
-    const w = await Worker.start('edgefn', model, spin);
+  // Spinning off (the default) and on; and off with V8's memory reducer off, since that idle-time
+  // garbage collection is most of what a Node process spends between calls a second apart.
+  const configs = [['Off', 'off', []], ['On', 'on', []], ['OffNoReducer', 'off', ['--no-memory-reducer']]] as const;
+  for (const [key, spin, flags] of configs) {
+    const w = await Worker.start('edgefn', model, spin, [...flags]);
     // Warm enough that V8's compiler threads are done: their CPU is not the loop's.
     await w.ask({ t: 'repeat', file, n: 300 });
     const x = await w.ask({ t: 'paced', file, n, intervalMs: 1000 });
     w.stop();
-    out[`spinning${spin === 'on' ? 'On' : 'Off'}CpuMsPerCall`] = x.totalCpuMs! / n;
-    out[`spinning${spin === 'on' ? 'On' : 'Off'}WorkCpuMsPerCall`] = x.workCpuMs! / n;
+    out[`spinning${key}CpuMsPerCall`] = x.totalCpuMs! / n;
+    out[`spinning${key}WorkCpuMsPerCall`] = x.workCpuMs! / n;
   }
   out.P6 = out.spinningOffCpuMsPerCall! / out.spinningOffWorkCpuMsPerCall!;
   out.P6spinningOn = out.spinningOnCpuMsPerCall! / out.spinningOnWorkCpuMsPerCall!;
+  out.P6noReducer = out.spinningOffNoReducerCpuMsPerCall! / out.spinningOffNoReducerWorkCpuMsPerCall!;
   return out;
 }
 
@@ -164,9 +171,11 @@ for (const model of models) {
   say(`\n## ${model.title}`);
   const r: Record<string, unknown> = {};
   const sizes: Size[] = model.key === 'fashion' ? ['png', 'photo', 'frame', 'still'] : ['photo', 'frame', 'still'];
+  if (part('latency')) {
   say('| input | P0 floor p50 (decode + infer) | hand-written p50 / p95 | edgefn p50 / p95 | P1 edgefn ÷ hand | transformers.js p50 | P2 transformers ÷ edgefn |');
   say('|---|---|---|---|---|---|---|');
-  for (const size of sizes) {
+  }
+  for (const size of part('latency') ? sizes : []) {
     const contenders = ['floor', 'handwritten', 'edgefn', ...(model.hf ? ['transformers'] : [])];
     const x = await latency(model, size, contenders);
     r[size] = x;
@@ -174,22 +183,31 @@ for (const model of models) {
     say(`| ${label} | ${f1(x.P0!)} ms (${f1(x.floorDecodeP50!)} + ${f1(x.floorInferP50!)}) | ${f1(x.handwrittenP50!)} / ${f1(x.handwrittenP95!)} ms | ${f1(x.edgefnP50!)} / ${f1(x.edgefnP95!)} ms | **${f2(x.P1!)}** | ${x.transformersP50 ? `${f1(x.transformersP50)} ms` : '-'} | ${x.P2 ? `**${f2(x.P2)}**` : '-'} |`);
   }
   const sample = (await inputs(model.key === 'fashion' ? 'png' : 'photo'))[0]!;
+  if (part('p3')) {
   const tp = await throughput(model);
   r.throughput = tp;
   say(`P3 folder of 200 JPEGs (640x480): batch ${f1(tp.batchImagesPerS)} img/s vs sequential ${f1(tp.sequentialImagesPerS)} img/s: **${f2(tp.P3)}x**`);
+  }
+  if (part('p4')) {
   const cs = await coldStart(model, sample);
   r.coldStart = cs;
   say(`P4 cold start to first result: edgefn ${f1(cs.edgefnColdMs)} ms vs hand-written ${f1(cs.handwrittenColdMs)} ms: **${f2(cs.P4)}**`);
+  }
+  if (part('p5')) {
   const mem = await memory(model, sample, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 2_000));
   r.memory = mem;
   say(`P5 RSS after warm-up ${f1(mem.rssAfterWarmupMB)} MB, growth over ${mem.calls} calls: **${f2(mem.rssGrowthMB)} MB**`);
+  }
+  if (part('p6')) {
   const cpu = await cpuPerInference(model, sample, values.quick ? 5 : 20);
   r.cpu = cpu;
-  say(`P6 CPU per inference at 1 call/s: spinning off (default) ${f1(cpu.spinningOffCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffWorkCpuMsPerCall!)} ms, **${f2(cpu.P6!)}x**); spinning on ${f1(cpu.spinningOnCpuMsPerCall!)} ms (work ${f1(cpu.spinningOnWorkCpuMsPerCall!)} ms, ${f2(cpu.P6spinningOn!)}x)`);
+  say(`P6 CPU per inference at 1 call/s: spinning off (default) ${f1(cpu.spinningOffCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffWorkCpuMsPerCall!)} ms, **${f2(cpu.P6!)}x**); spinning on ${f1(cpu.spinningOnCpuMsPerCall!)} ms (work ${f1(cpu.spinningOnWorkCpuMsPerCall!)} ms, ${f2(cpu.P6spinningOn!)}x); spinning off with node --no-memory-reducer ${f1(cpu.spinningOffNoReducerCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffNoReducerWorkCpuMsPerCall!)} ms, **${f2(cpu.P6noReducer!)}x**)`);
+  }
   results[model.key] = r;
 }
 
 await mkdir(path.join(ROOT, 'bench/results'), { recursive: true });
-await writeFile(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
-await writeFile(path.join(ROOT, 'bench/results/latest.md'), `${lines.join('\n')}\n`);
+const suffix = only ? `-${[...only].join('-')}` : '';
+await writeFile(path.join(ROOT, `bench/results/latest${suffix}.json`), JSON.stringify(results, null, 2));
+await writeFile(path.join(ROOT, `bench/results/latest${suffix}.md`), `${lines.join('\n')}\n`);
 console.log(`\nwrote bench/results/latest.json and latest.md (${results.machine && JSON.stringify(results.machine)})`);
