@@ -6,7 +6,7 @@
  *   node --import tsx bench/swap-rss.ts [--model DIR] [--swaps 50]
  *
 
- * --isolate false keeps sessions in this process (to see the runtime's own growth).
+ * --isolate none keeps sessions in this process (to see the runtime's own growth); thread or process (the store's default).
  * --model is a version folder (default: the bundled Fashion-MNIST model); a larger one shows a
  * leak sooner, e.g. examples/imagenet/mobilenetv2-fp32-untrained with its model linked beside it.
  */
@@ -18,8 +18,8 @@ import { open } from '../src/index.ts';
 import { writeState } from '../src/store/state.ts';
 import { age, installVersion } from '../test/helpers/index.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, swaps: { type: 'string', default: '50' }, isolate: { type: 'string', default: 'true' } } });
-const isolate = values.isolate !== 'false';
+const { values } = parseArgs({ options: { model: { type: 'string' }, swaps: { type: 'string', default: '50' }, isolate: { type: 'string', default: 'process' } } });
+const isolate = values.isolate as 'none' | 'thread' | 'process';
 const source = path.resolve(values.model ?? 'models/fashion-mnist/1.0.0');
 const swaps = Number(values.swaps);
 
@@ -50,6 +50,6 @@ for (let i = 1; i <= swaps; i++) {
 }
 await model.dispose();
 await rm(root, { recursive: true, force: true });
-console.log(`${m.name} (${source}), sessions ${isolate ? 'isolated in a child process' : 'in this process'}; RSS of this process:`);
+console.log(`${m.name} (${source}), sessions ${isolate === 'process' ? 'in a child process' : isolate === 'thread' ? 'in a worker thread' : 'on the main thread'}; RSS of this process:`);
 for (const [n, rss] of rows) console.log(`  RSS after ${String(n).padStart(3)} swaps: ${rss} MB`);
 console.log(`  growth 0 -> ${swaps}: ${(Number(rows.at(-1)![1]) - Number(rows[0]![1])).toFixed(1)} MB`);

@@ -18,7 +18,7 @@ const TEACHABLE = path.join(ROOT, 'test/fixtures/teachable-machine');
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED, '1.0.0/golden/index.json'), 'utf8')).items;
 
 test('the bundled TF.js model runs on tfjs-wasm (tfjs-node is not installed) and agrees with the ONNX one', async () => {
-  const [tfjsModel, onnxModel] = [await load(TFJS_MODEL), await load(BUNDLED)];
+  const [tfjsModel, onnxModel] = [await load(TFJS_MODEL, { isolate: 'none' }), await load(BUNDLED)];
   assert.is(tfjsModel.runtime, 'tfjs-wasm');
   assert.equal(tfjsModel.providers, ['wasm']);
   assert.equal(tfjsModel.inputs, [{ name: 'conv1_input', dtype: 'float32', shape: [null, 28, 28, 1] }]);
@@ -37,7 +37,8 @@ test('the bundled TF.js model runs on tfjs-wasm (tfjs-node is not installed) and
 });
 
 test('no tensor leaks: the engine holds as many tensors after 1,000 calls as after 10', async () => {
-  const model = await load(TFJS_MODEL);
+  // On the main thread, where this test can read the engine's tensor count.
+  const model = await load(TFJS_MODEL, { isolate: 'none' });
   const file = golden(items[0]!.file);
   for (let i = 0; i < 10; i++) await model(file);
   const after10 = tfjsEngine()!.memory().numTensors;
@@ -78,8 +79,8 @@ test('asking for tfjs-node where it is not installed is a clear error naming wha
     /tfjs-node: @tensorflow\/tfjs-node is needed for the tfjs-node runtime .* install it with: npm install @tensorflow\/tfjs-node/);
 });
 
-test('a second TF.js backend in one process is refused with the way out', async () => {
-  await rejectsWith(() => load(TFJS_MODEL, { runtime: 'tfjs-cpu' }), ErrorCode.RUNTIME_UNAVAILABLE, /TF\.js already runs on tfjs-wasm in this process .* \{ isolate: true \}/);
+test('a second TF.js backend on one thread is refused with the way out', async () => {
+  await rejectsWith(() => load(TFJS_MODEL, { runtime: 'tfjs-cpu', isolate: 'none' }), ErrorCode.RUNTIME_UNAVAILABLE, /TF\.js already runs on tfjs-wasm in this process .* \{ isolate: 'thread' \}/);
 });
 
 test('a malformed model.json and a missing weight shard are clear errors; other models keep working', async () => {
@@ -114,7 +115,7 @@ test('a malformed model.json and a missing weight shard are clear errors; other 
 });
 
 test('isolate: a TF.js model in its own process', async () => {
-  const model = await load(TFJS_MODEL, { isolate: true, runtime: 'tfjs-cpu' });
+  const model = await load(TFJS_MODEL, { isolate: 'process', runtime: 'tfjs-cpu' });
   assert.is(model.runtime, 'tfjs-cpu');
   const r = await model(golden(items[2]!.file));
   assert.is(r.label, items[2]!.label);

@@ -61,8 +61,8 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   const labels = await readLabels(versionDir, manifest, opts.verify);
   const modelFile = path.join(versionDir, manifest.model.file);
   let session: RuntimeSession;
-  if (opts.isolate) {
-    session = await createIsolatedSession({
+  if (opts.isolate !== 'none') {
+    session = await createIsolatedSession(opts.isolate, {
       format: manifest.format, ...(opts.runtime ? { runtime: opts.runtime } : {}), versionDir, model: manifest.model, files: manifest.files, verify: opts.verify,
     }, opts.session);
   } else {
@@ -80,7 +80,7 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
     await session.release();
     throw err;
   }
-  log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, opts.isolate ? ' (isolated)' : '');
+  log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, opts.isolate === 'none' ? '' : ` (in a ${opts.isolate})`);
 
   const task = imageClassification(manifest, labels, opts);
   const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });

@@ -28,12 +28,17 @@ export interface LoadOptions extends CallOptions, SessionOptions {
   /** Force a runtime by name (`onnxruntime-node`); default: the best available for the format. */
   runtime?: string;
   /**
-   * Run the inference session in a child process, ended when the model is disposed, so that the
-   * runtime's memory is given back in full. Default false for load(), true for open() (a store
-   * that swaps versions would otherwise grow with every swap).
+   * Where the inference session runs. `thread` (default for load()): a worker thread, so that an
+   * inference never blocks the event loop (onnxruntime-node runs synchronously on its caller's
+   * thread). `process` (default for open()): a child process, ended on dispose, so that the
+   * runtime's memory is given back in full. `none`: on the main thread, the least overhead per
+   * call, blocking the event loop while the model runs.
    */
-  isolate?: boolean;
+  isolate?: Isolate;
 }
+
+export const ISOLATIONS = ['none', 'thread', 'process'] as const;
+export type Isolate = (typeof ISOLATIONS)[number];
 
 export interface ResolvedCallOptions {
   top: number;
@@ -45,7 +50,7 @@ export interface ResolvedLoadOptions extends ResolvedCallOptions {
   verify: boolean;
   maxBatch: number;
   runtime?: string;
-  isolate: boolean;
+  isolate: Isolate;
   session: SessionOptions;
 }
 
@@ -91,8 +96,8 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
   const maxBatch = o.maxBatch ?? 8;
   if (!is.positiveInteger(maxBatch)) throw invalidArgument('positive integer', 'maxBatch', maxBatch);
   if (o.runtime !== undefined && !is.nonEmptyString(o.runtime)) throw invalidArgument('runtime name', 'runtime', o.runtime);
-  const isolate = o.isolate ?? false;
-  if (!is.bool(isolate)) throw invalidArgument('boolean', 'isolate', isolate);
+  const isolate = o.isolate ?? 'thread';
+  if (!is.oneOf(isolate, ISOLATIONS)) throw invalidArgument(`one of ${ISOLATIONS.join(', ')}`, 'isolate', isolate);
 
   const session: SessionOptions = {};
   if (o.threads !== undefined) {

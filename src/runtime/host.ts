@@ -1,8 +1,10 @@
 /**
- * The session host: a child process that owns one inference session (see ./isolated.ts).
- * When the session is released the process exits, and the operating system takes back every
- * byte the runtime allocated, leaked or not.
+ * The session host: a worker thread or a child process that owns one inference session
+ * (see ./isolated.ts). In a thread, inference never blocks the application's event loop; in a
+ * process, the operating system also takes back every byte the runtime allocated when the
+ * session is released and the process exits, leaked or not.
  */
+import { parentPort } from 'node:worker_threads';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { modelSource } from '../model/folder.js';
 import { resolveRuntime } from './index.js';
@@ -12,7 +14,8 @@ import type { RuntimeSession } from './types.js';
 let session: RuntimeSession | null = null;
 
 function send(reply: HostReply): void {
-  process.send!(reply);
+  if (parentPort) parentPort.postMessage(reply);
+  else process.send!(reply);
 }
 
 function errorReply(err: unknown, id?: number): HostReply {
@@ -43,11 +46,20 @@ async function handle(msg: HostRequest): Promise<void> {
     }
     case 'release': {
       await session?.release();
+      // In a worker thread this ends the thread only.
       process.exit(0);
     }
   }
 }
 
-process.on('message', (msg: HostRequest) => void handle(msg));
-// The parent went away (crashed, killed): nothing left to serve.
-process.on('disconnect', () => process.exit(0));
+// Warnings belong to the application: hand them to the parent instead of printing them here.
+process.removeAllListeners('warning');
+process.on('warning', (w: Error & { code?: string }) => send({ t: 'warning', ...(w.code ? { code: w.code } : {}), message: w.message }));
+
+if (parentPort) {
+  parentPort.on('message', (msg: HostRequest) => void handle(msg));
+} else {
+  process.on('message', (msg: HostRequest) => void handle(msg));
+  // The parent went away (crashed, killed): nothing left to serve.
+  process.on('disconnect', () => process.exit(0));
+}

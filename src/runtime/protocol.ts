@@ -12,4 +12,6 @@ export type HostRequest =
 export type HostReply =
   | { t: 'created'; runtime: string; providers: string[]; inputs: TensorInfo[]; outputs: TensorInfo[] }
   | { t: 'result'; id: number; outputs: Record<string, Tensor> }
-  | { t: 'error'; id?: number; code: ErrorCode; message: string };
+  | { t: 'error'; id?: number; code: ErrorCode; message: string }
+  /** A process warning raised in the host (EDGEFN_PROVIDER_FALLBACK, ...), re-emitted by the parent. */
+  | { t: 'warning'; code?: string; message: string };

@@ -57,7 +57,7 @@ async function initBackend(runtime: string, backend: Backend): Promise<Tf> {
   }
   // Checked after the packages load, so a missing package is what the error names.
   if (active) {
-    throw new EdgefnError(ErrorCode.RUNTIME_UNAVAILABLE, `TF.js already runs on ${active.runtime} in this process and has one backend per process; load this model with { isolate: true } to give it its own`);
+    throw new EdgefnError(ErrorCode.RUNTIME_UNAVAILABLE, `TF.js already runs on ${active.runtime} in this process and has one backend per process; load this model with { isolate: 'thread' } (the default) or 'process' to give it its own`);
   }
   if (!(await tf.core.setBackend(backend))) {
     throw new EdgefnError(ErrorCode.RUNTIME_UNAVAILABLE, `the TF.js ${backend} backend failed to initialise`);

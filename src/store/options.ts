@@ -39,7 +39,7 @@ export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
   const load: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!(STORE_KEYS as readonly string[]).includes(k)) load[k] = v;
   // A store swaps versions: by default each version's session runs in its own process.
-  load.isolate ??= true;
+  load.isolate ??= 'process';
   resolveLoadOptions(load); // validates the load options now, naming the field
 
   const watch = o.watch ?? false;

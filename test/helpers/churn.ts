@@ -16,7 +16,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 try {
   // In-process sessions: this test is about the state file and the folders, and activations
   // that take less time let more kills land after one.
-  const model = await open(nameDir, { settleMs: 0, keep: 3, isolate: false });
+  const model = await open(nameDir, { settleMs: 0, keep: 3, isolate: 'none' });
   const r = await model(sample);
   say(`READY ${model.version} ${r.label}`);
   let minor = Number(model.version.split('.')[1]) + 1;
