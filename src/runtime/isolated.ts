@@ -60,10 +60,11 @@ function processChannel(file: string, execArgv: string[]): Channel {
 }
 
 function threadChannel(file: string, execArgv: string[]): Channel {
+  // The host gets none of the application's node flags (some, like --input-type, fail in a worker).
   // A checkout runs the TypeScript host: workers take no --import, so register tsx inside it first.
   const worker = execArgv.length > 0
-    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`, { eval: true })
-    : new Worker(file);
+    ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); })`, { eval: true, execArgv: [] })
+    : new Worker(file, { execArgv: [] });
   return {
     id: `thread ${worker.threadId}`,
     send: (msg) => worker.postMessage(msg),
