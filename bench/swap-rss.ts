@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { open } from '../src/index.ts';
+import { imageInputSpec } from '../src/model/manifest.ts';
 import { writeState } from '../src/store/state.ts';
 import { age, installVersion } from '../test/helpers/index.ts';
 
@@ -34,7 +35,7 @@ await writeState(nameDir, '1.0.0', '1.1.0');
 const mb = () => (process.memoryUsage().rss / 1024 / 1024).toFixed(1);
 const model = await open(nameDir, { settleMs: 0, isolate });
 const m = model.active.manifest;
-const { width, height } = m.input.resize;
+const { width, height } = imageInputSpec(m).resize;
 const input = { data: new Uint8Array(width * height * 3), width, height, channels: 3 as const };
 await model(input);
 const rows: [number, string][] = [[0, mb()]];

@@ -7,8 +7,10 @@ export const ErrorCode = {
   INVALID_ARGUMENT: 'EDGEFN_INVALID_ARGUMENT',
   /** An input file could not be read (missing, permissions). */
   INPUT_UNREADABLE: 'EDGEFN_INPUT_UNREADABLE',
-  /** An image could not be decoded (corrupt, truncated, unsupported format). */
+  /** An input could not be decoded: a corrupt or truncated image, a garbled sensor line. */
   INPUT_UNDECODABLE: 'EDGEFN_INPUT_UNDECODABLE',
+  /** A reading has a missing or non-finite value (NaN), or a window has the wrong length. */
+  INPUT_INVALID: 'EDGEFN_INPUT_INVALID',
   /** An image has more pixels than `limitInputPixels` allows. */
   INPUT_TOO_LARGE: 'EDGEFN_INPUT_TOO_LARGE',
   /** The model folder has no manifest.json (or no version folder holding one). */
@@ -37,6 +39,10 @@ export const ErrorCode = {
   VERSION_NOT_FOUND: 'EDGEFN_VERSION_NOT_FOUND',
   /** The store has no version that passes its checks. */
   NO_VALID_VERSION: 'EDGEFN_NO_VALID_VERSION',
+  /** A device is missing or cannot be opened: a serial port, a GPIO pin, a camera command. */
+  DEVICE_UNAVAILABLE: 'EDGEFN_DEVICE_UNAVAILABLE',
+  /** A device failed while in use: a capture command exited with an error, a port broke. */
+  DEVICE_FAILED: 'EDGEFN_DEVICE_FAILED',
   /** The model was disposed and cannot be called any more. */
   DISPOSED: 'EDGEFN_DISPOSED',
 } as const;

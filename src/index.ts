@@ -2,14 +2,15 @@
  * edgefn: run ML models inside the application on single-board computers. A model is a plain function.
  */
 export { load } from './model/load.js';
-export type { Model, ImageClassifier } from './model/load.js';
+export type { Model, AnyModel, ImageClassifier, TabularClassifier, WindowClassifier, Regressor } from './model/load.js';
+export type { Reading, ReadingWindow, Regression } from './model/tasks/tabular.js';
 export type { Classification } from './model/tasks/image-classification.js';
 export type { Timings } from './model/tasks/task.js';
 export type { Scored } from './model/postprocess.js';
 export type { CallOptions, LoadOptions } from './model/options.js';
 export { DEFAULT_PIXEL_LIMIT } from './model/options.js';
 export { parseManifest, MANIFEST_VERSION } from './model/manifest.js';
-export type { Manifest, InputSpec, OutputSpec, ResizeSpec, NormalizeSpec, FileRef, Task, Format, Layout, DType, Color, Fit, OutputKind } from './model/manifest.js';
+export type { Manifest, InputSpec, ImageInputSpec, TabularInputSpec, WindowSpec, Summary, OutputSpec, ResizeSpec, NormalizeSpec, FileRef, Task, Format, Layout, DType, Color, Fit, OutputKind } from './model/manifest.js';
 export type { ImageInput, RawImage } from './preprocess/image.js';
 export { registerRuntime, registeredRuntimes } from './runtime/index.js';
 export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization } from './runtime/index.js';

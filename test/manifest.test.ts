@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseManifest, inputGeometry } from '../src/model/manifest.ts';
+import { parseManifest, inputGeometry, imageInputSpec } from '../src/model/manifest.ts';
 import { ErrorCode } from '../src/errors.ts';
 import { rejectsWith } from './helpers/index.ts';
 
@@ -29,9 +29,9 @@ const bad = (edit: (m: any) => void) => {
 test('parses a full manifest and fills defaults', () => {
   const m = parseManifest(valid());
   assert.is(m.name, 'demo');
-  assert.equal(m.input.resize, { width: 224, height: 224, fit: 'cover', cropFraction: 0.875, background: [0, 0, 0] });
+  assert.equal(imageInputSpec(m).resize, { width: 224, height: 224, fit: 'cover', cropFraction: 0.875, background: [0, 0, 0] });
   assert.equal(m.metrics, {});
-  assert.equal(inputGeometry(m.input), { batch: -1, channels: 3, height: 224, width: 224 });
+  assert.equal(inputGeometry(imageInputSpec(m)), { batch: -1, channels: 3, height: 224, width: 224 });
 });
 
 test('a single mean/std value applies to every channel; scale defaults to 1/255', () => {
@@ -45,7 +45,7 @@ test('NHWC shapes read height, width, channels', () => {
   const m = valid();
   m.input.shape = [1, 224, 224, 3];
   m.input.layout = 'NHWC';
-  assert.equal(inputGeometry(parseManifest(m).input), { batch: 1, height: 224, width: 224, channels: 3 });
+  assert.equal(inputGeometry(imageInputSpec(parseManifest(m))), { batch: 1, height: 224, width: 224, channels: 3 });
 });
 
 test('unknown top-level fields are kept in extra, for newer tools', () => {

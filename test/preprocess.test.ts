@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { parseManifest, type Manifest } from '../src/model/manifest.ts';
+import { imageInputSpec, parseManifest, type Manifest } from '../src/model/manifest.ts';
 import { resolveLoadOptions, type LoadOptions } from '../src/model/options.ts';
 import { imageClassification } from '../src/model/tasks/image-classification.ts';
 import type { ImageInput } from '../src/preprocess/image.ts';
@@ -33,7 +33,7 @@ function imagenetManifest(edit: (m: any) => void = () => {}): Manifest {
 
 /** The exact tensor edgefn feeds the model for `input`. */
 async function tensorOf(input: ImageInput, manifest = imagenetManifest(), options: LoadOptions = {}): Promise<Float32Array> {
-  const task = imageClassification(manifest, ['x'], resolveLoadOptions(options));
+  const task = imageClassification(manifest, imageInputSpec(manifest), ['x'], resolveLoadOptions(options));
   const prepared = await task.prepare(input);
   const out = new Float32Array(task.itemDims.reduce((a, b) => a * b, 1));
   prepared.write(out, 0);

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { load, ErrorCode } from '../src/index.ts';
 import { tfjsEngine } from '../src/runtime/tfjs.ts';
+import { imageInputSpec } from '../src/model/manifest.ts';
 import { ROOT, BUNDLED, copyBundled, golden, photo, rejectsWith, removeDir } from './helpers/index.ts';
 
 const TFJS_MODEL = path.join(ROOT, 'models/fashion-mnist-tfjs');
@@ -53,7 +54,7 @@ test('a Teachable Machine export loads without a manifest and matches TF.js run 
   const model = await load(TEACHABLE);
   assert.is(model.name, 'tm-my-image-model');
   assert.equal(model.labels, ['Cat', 'Coffee', 'Person']);
-  assert.equal(model.manifest.input.resize, { width: 224, height: 224, fit: 'cover', cropFraction: 1, background: [0, 0, 0] });
+  assert.equal(imageInputSpec(model.manifest).resize, { width: 224, height: 224, fit: 'cover', cropFraction: 1, background: [0, 0, 0] });
   assert.is(model.manifest.output.kind, 'probabilities');
   const r = await model(photo('coffee.jpg'));
 

@@ -18,7 +18,9 @@ import type { Manifest } from './manifest.js';
 import { INFERRED_NAME } from './teachable.js';
 import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
-import { imageClassification, type Classification } from './tasks/image-classification.js';
+import type { Classification } from './tasks/image-classification.js';
+import { taskFor } from './tasks/index.js';
+import type { Reading, ReadingWindow, Regression } from './tasks/tabular.js';
 
 const log = debug('model');
 
@@ -44,6 +46,14 @@ export interface Model<I, R> {
 }
 
 export type ImageClassifier = Model<ImageInput, Classification>;
+/** A `tabular-classification` model without a window: one reading per call. */
+export type TabularClassifier = Model<Reading, Classification>;
+/** A `tabular-classification` model with `input.window`: one window of readings per call. */
+export type WindowClassifier = Model<ReadingWindow, Classification>;
+/** A `regression` model (a reading, or a window when the manifest has `input.window`). */
+export type Regressor = Model<Reading | ReadingWindow, Regression>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, whatever its input and result
+export type AnyModel = Model<any, any>;
 
 /** Keeps the caller's stack on errors raised after native awaits (sharp, onnxruntime). */
 function withCallerStack(err: unknown, trace: Error): unknown {
@@ -53,7 +63,11 @@ function withCallerStack(err: unknown, trace: Error): unknown {
   return err;
 }
 
-export async function load(dir: string, options?: LoadOptions): Promise<ImageClassifier> {
+/**
+ * Loads a model folder. The result's type follows the manifest's task, which TypeScript cannot
+ * see: name it, `load<WindowClassifier>('models/temp-trend')`; the default is an image classifier.
+ */
+export async function load<M extends AnyModel = ImageClassifier>(dir: string, options?: LoadOptions): Promise<M> {
   if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a model folder path', 'dir', dir);
   const opts = resolveLoadOptions(options);
   const versionDir = path.resolve(await resolveVersionDir(dir));
@@ -82,14 +96,14 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   }
   log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, opts.isolate === 'none' ? '' : ` (in a ${opts.isolate})`);
 
-  const task = imageClassification(manifest, labels, opts);
+  const task = taskFor(manifest, labels, opts);
   const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });
   const defaults = { top: opts.top, threshold: opts.threshold };
   // One blank image through the whole path before the model is handed out: libvips initialises
   // on its first pipeline and onnxruntime plans on its first run (together ~40 ms here), and that
   // cost belongs to loading, not to the application's first call.
   try {
-    await pipeline.one(task.check({ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }, 'warm-up'), defaults);
+    await pipeline.one(task.check(task.warmUpInput(), 'warm-up'), defaults);
   } catch (err) {
     await session.release();
     throw err;
@@ -99,13 +113,13 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
   let disposed: Promise<void> | null = null;
   let drained: (() => void) | null = null;
 
-  async function call(input: ImageInput | readonly ImageInput[], callOptions?: CallOptions): Promise<Classification | Classification[]> {
+  async function call(input: unknown, callOptions?: CallOptions): Promise<unknown> {
     const trace = new Error();
     if (disposed) throw withCallerStack(new EdgefnError(ErrorCode.DISPOSED, `${manifest.name}@${manifest.version} was disposed`), trace);
     inFlight++;
     try {
       const o = resolveCallOptions(callOptions, defaults);
-      if (Array.isArray(input)) {
+      if (task.isBatch(input)) {
         const checked = input.map((x, i) => task.check(x, `input[${i}]`));
         return await pipeline.many(checked, o);
       }
@@ -117,7 +131,7 @@ export async function load(dir: string, options?: LoadOptions): Promise<ImageCla
     }
   }
 
-  const model = call as ImageClassifier;
+  const model = call as M;
   Object.defineProperties(model, {
     name: { value: manifest.name, enumerable: true },
     version: { value: manifest.version, enumerable: true },

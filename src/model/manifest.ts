@@ -12,13 +12,15 @@ import { expected, is } from '../util/validate.js';
 
 export const MANIFEST_VERSION = 1;
 
-export const TASKS = ['image-classification'] as const;
+export const TASKS = ['image-classification', 'tabular-classification', 'regression'] as const;
 export const FORMATS = ['onnx', 'tfjs'] as const;
 export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export const DTYPES = ['float32', 'uint8'] as const;
 export const COLORS = ['rgb', 'bgr', 'gray'] as const;
 export const FITS = ['cover', 'contain', 'fill'] as const;
-export const OUTPUT_KINDS = ['logits', 'probabilities'] as const;
+export const OUTPUT_KINDS = ['logits', 'probabilities', 'values'] as const;
+/** Summary features of a window of readings, one column per feature and summary. */
+export const SUMMARIES = ['mean', 'std', 'min', 'max', 'first', 'last', 'range', 'slope'] as const;
 
 export type Task = (typeof TASKS)[number];
 export type Format = (typeof FORMATS)[number];
@@ -27,6 +29,7 @@ export type DType = (typeof DTYPES)[number];
 export type Color = (typeof COLORS)[number];
 export type Fit = (typeof FITS)[number];
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
+export type Summary = (typeof SUMMARIES)[number];
 
 /** Channels each colour mode produces. */
 export const CHANNELS = { rgb: 3, bgr: 3, gray: 1 } as const satisfies Record<Color, number>;
@@ -60,7 +63,9 @@ export interface NormalizeSpec {
   std: number[];
 }
 
-export interface InputSpec {
+/** The input of an image task. */
+export interface ImageInputSpec {
+  kind: 'image';
   name: string;
   /** Tensor shape; -1 marks a dynamic dimension (the batch). */
   shape: number[];
@@ -71,6 +76,33 @@ export interface InputSpec {
   /** Absent for uint8 inputs, which take raw 0–255 values. */
   normalize?: NormalizeSpec;
 }
+
+/**
+ * A sliding window over a stream of readings: the model sees `summaries` of each feature over the
+ * last `size` readings. `hop` is how many new readings a stream needs before the next window
+ * (1: a result per reading once the window is full).
+ */
+export interface WindowSpec {
+  size: number;
+  hop: number;
+  summaries: Summary[];
+}
+
+/** The input of a tabular task: named numeric features, optionally summarised over a window. */
+export interface TabularInputSpec {
+  kind: 'tabular';
+  name: string;
+  /** `[batch, columns]`: columns = features × summaries with a window, else features. */
+  shape: number[];
+  dtype: 'float32';
+  /** Reading fields, in the model's column order. */
+  features: string[];
+  window?: WindowSpec;
+  /** Per-column standardisation `(x - mean) / std`, applied to the final columns. */
+  normalize?: { mean: number[]; std: number[] };
+}
+
+export type InputSpec = ImageInputSpec | TabularInputSpec;
 
 export interface OutputSpec {
   name: string;
@@ -102,7 +134,10 @@ export interface Manifest {
   model: FileRef;
   /** Further files the model needs (TF.js weight shards), each checked like the model file. */
   files: FileRef[];
-  /** Inline labels, or a text file with one label per line. */
+  /**
+   * Inline labels, or a text file with one label per line. For `regression`, the names of the
+   * output values (default `["value"]`).
+   */
   labels: string[] | FileRef;
   input: InputSpec;
   output: OutputSpec;
@@ -223,13 +258,19 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
     if (!Array.isArray(json.files)) r.expect('files', 'an array of { file, sha256 }', json.files);
     json.files.forEach((f, i) => files.push(r.fileRef({ f }, 'f', `files[${i}]`)));
   }
-  const labels = parseLabels(r, json.labels);
-  const input = parseInput(r, r.object(json, 'input'));
+  const labels = task === 'regression' && json.labels === undefined ? ['value'] : parseLabels(r, json.labels);
+  const inputObj = r.object(json, 'input');
+  const input = task === 'image-classification' ? parseImageInput(r, inputObj) : parseTabularInput(r, inputObj);
   const outputObj = r.object(json, 'output');
   const output: OutputSpec = {
     name: r.string(outputObj, 'name', 'output.name'),
-    kind: r.oneOf(outputObj, 'kind', OUTPUT_KINDS, 'output.kind'),
+    kind: r.oneOf(outputObj, 'kind', OUTPUT_KINDS, 'output.kind', task === 'regression' ? 'values' : undefined),
   };
+  if ((task === 'regression') !== (output.kind === 'values')) {
+    r.fail('output.kind', task === 'regression'
+      ? `output.kind "${output.kind}" is for classifiers; a regression model's output.kind is "values"`
+      : `output.kind "values" is for regression; a classifier's output.kind is "logits" or "probabilities"`);
+  }
 
   let golden: GoldenRef | undefined;
   if (json.golden !== undefined) {
@@ -286,7 +327,7 @@ function parseLabels(r: Reader, v: unknown): string[] | FileRef {
   return r.expect('labels', 'an array of strings or { file }', v);
 }
 
-function parseInput(r: Reader, obj: Record<string, unknown>): InputSpec {
+function parseImageInput(r: Reader, obj: Record<string, unknown>): ImageInputSpec {
   const name = r.string(obj, 'name', 'input.name');
   const shape = obj.shape;
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => d === -1 || is.positiveInteger(d))) {
@@ -329,7 +370,7 @@ function parseInput(r: Reader, obj: Record<string, unknown>): InputSpec {
     }
   }
 
-  const input: InputSpec = { name, shape, layout, dtype, color, resize };
+  const input: ImageInputSpec = { kind: 'image', name, shape, layout, dtype, color, resize };
   if (dtype === 'float32') {
     const n = obj.normalize === undefined ? {} : r.object(obj, 'normalize', 'input.normalize');
     const scale = n.scale ?? 1 / 255;
@@ -343,8 +384,52 @@ function parseInput(r: Reader, obj: Record<string, unknown>): InputSpec {
   return input;
 }
 
+function parseTabularInput(r: Reader, obj: Record<string, unknown>): TabularInputSpec {
+  const name = r.string(obj, 'name', 'input.name');
+  r.oneOf(obj, 'dtype', ['float32'] as const, 'input.dtype', 'float32');
+  const features = obj.features;
+  if (!Array.isArray(features) || features.length === 0 || !features.every(is.nonEmptyString) || new Set(features).size !== features.length) {
+    r.expect('input.features', 'a non-empty array of distinct field names', features);
+  }
+  let window: WindowSpec | undefined;
+  let columns = features.length;
+  if (obj.window !== undefined) {
+    const w = r.object(obj, 'window', 'input.window');
+    const size = r.positiveInteger(w, 'size', 'input.window.size');
+    const hop = w.hop === undefined ? 1 : r.positiveInteger(w, 'hop', 'input.window.hop');
+    const summaries = w.summaries;
+    if (!Array.isArray(summaries) || summaries.length === 0 || !summaries.every((x) => is.oneOf(x, SUMMARIES))) {
+      r.expect('input.window.summaries', `a non-empty array of ${SUMMARIES.join(', ')}`, summaries);
+    }
+    window = { size, hop, summaries: summaries as Summary[] };
+    columns *= summaries.length;
+  }
+  const shape = obj.shape;
+  if (!Array.isArray(shape) || shape.length !== 2 || !(shape[0] === -1 || is.positiveInteger(shape[0])) || shape[1] !== columns) {
+    r.expect('input.shape', `[batch, ${columns}] (batch -1 or a positive integer; ${columns} = ${window ? 'features × window.summaries' : 'features'})`, shape);
+  }
+  const input: TabularInputSpec = { kind: 'tabular', name, shape, dtype: 'float32', features };
+  if (window) input.window = window;
+  if (obj.normalize !== undefined) {
+    const n = r.object(obj, 'normalize', 'input.normalize');
+    const mean = r.perChannel(n, 'mean', 'input.normalize.mean', columns, 0);
+    const std = r.perChannel(n, 'std', 'input.normalize.std', columns, 1);
+    if (std.some((s) => s === 0)) r.expect('input.normalize.std', 'non-zero numbers', n.std);
+    input.normalize = { mean, std };
+  }
+  return input;
+}
+
+/** The image input of an image task's manifest; throws for a tabular one. */
+export function imageInputSpec(manifest: Manifest): ImageInputSpec {
+  if (manifest.input.kind !== 'image') {
+    throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, `${manifest.name}@${manifest.version} is a ${manifest.task} model; this needs an image model`, { field: 'task' });
+  }
+  return manifest.input;
+}
+
 /** Height, width and channels of the input, whatever the layout. */
-export function inputGeometry(input: InputSpec): { batch: number; height: number; width: number; channels: number } {
+export function inputGeometry(input: ImageInputSpec): { batch: number; height: number; width: number; channels: number } {
   const [n, a, b, c] = input.shape as [number, number, number, number];
   return input.layout === 'NCHW'
     ? { batch: n, channels: a, height: b, width: c }

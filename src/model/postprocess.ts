@@ -42,3 +42,21 @@ export function topK(scores: ArrayLike<number>, k: number, labels: readonly stri
   }
   return best;
 }
+
+/** A classifier's answer for one input, before timings and the model's name are added. */
+export interface Verdict {
+  label: string | null;
+  score: number;
+  unknown: boolean;
+  top: Scored[];
+  probabilities: Float32Array;
+}
+
+/** From one output row to label, score and top-k; `unknown` below `threshold`. */
+export function verdict(row: Float32Array, fromLogits: boolean, labels: readonly string[], top: number, threshold: number): Verdict {
+  const probabilities = fromLogits ? softmax(row) : Float32Array.from(row);
+  const best = topK(probabilities, top, labels);
+  const first = best[0]!;
+  const unknown = first.score < threshold;
+  return { label: unknown ? null : first.label, score: first.score, unknown, top: best, probabilities };
+}

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Sharp, SharpOptions } from 'sharp';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { CHANNELS, type InputSpec } from '../model/manifest.js';
+import { CHANNELS, type ImageInputSpec } from '../model/manifest.js';
 import { loadOptional } from '../util/optional.js';
 import { invalidArgument, is } from '../util/validate.js';
 import { resizePlan } from './geometry.js';
@@ -88,7 +88,7 @@ function inputMayHaveAlpha(input: ImageInput, source: Uint8Array): boolean {
 }
 
 /** Decodes and resizes one image to the model's input size and colour, as 8-bit HWC pixels. */
-export async function decodeImage(input: ImageInput, spec: InputSpec, options: DecodeOptions): Promise<Pixels> {
+export async function decodeImage(input: ImageInput, spec: ImageInputSpec, options: DecodeOptions): Promise<Pixels> {
   const name = describeInput(input);
   let source: Uint8Array;
   let readMs = 0;

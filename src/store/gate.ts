@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, messageOf, type ErrorCode as Code } from '../errors.js';
 import { readLabels, readManifest, sha256, verifyListedFile, MANIFEST_FILE } from '../model/folder.js';
-import { load, type ImageClassifier } from '../model/load.js';
+import { load, type AnyModel } from '../model/load.js';
 import type { Manifest } from '../model/manifest.js';
 import type { LoadOptions } from '../model/options.js';
 import { goldenKey, readGoldenSet, scoreGoldenSet, type GoldenScore, type GoldenSet } from './golden.js';
@@ -57,7 +57,7 @@ export interface GateInput {
   policy: GatePolicy;
   loadOptions: LoadOptions;
   /** The version now active, to compare against. */
-  baseline?: ImageClassifier | null;
+  baseline?: AnyModel | null;
   /** A store-wide golden set, run in addition to the version's own. */
   sharedGolden?: GoldenSet | null;
   /** Cache of baseline scores by golden-set key and version. */
@@ -145,8 +145,8 @@ async function checkIntegrity(versionDir: string, policy: GatePolicy): Promise<{
   }
 }
 
-async function score(model: ImageClassifier, sets: GoldenSet[]): Promise<GoldenScore> {
-  const combined: GoldenSet = { source: 'combined', dir: '/', items: sets.flatMap((s) => s.items.map((i) => ({ ...i, file: path.join(s.dir, i.file) }))) };
+async function score(model: AnyModel, sets: GoldenSet[]): Promise<GoldenScore> {
+  const combined: GoldenSet = { source: 'combined', dir: '/', items: sets.flatMap((s) => s.items.map((i) => ('file' in i ? { ...i, file: path.join(s.dir, i.file) } : i))) };
   return scoreGoldenSet(model, combined);
 }
 
@@ -154,11 +154,11 @@ async function score(model: ImageClassifier, sets: GoldenSet[]): Promise<GoldenS
  * Runs the gate on a version folder. On acceptance the loaded, warmed model is returned with
  * the report (the caller swaps it in or disposes it); on rejection the model is already released.
  */
-export async function runGate(versionDir: string, input: GateInput): Promise<{ report: GateReport; model: ImageClassifier | null }> {
+export async function runGate(versionDir: string, input: GateInput): Promise<{ report: GateReport; model: AnyModel | null }> {
   const { policy } = input;
   const version = path.basename(versionDir);
   const report: GateReport = { name: null, version, verdict: 'rejected', fingerprint: '', checkedAt: new Date().toISOString() };
-  let model: ImageClassifier | null = null;
+  let model: AnyModel | null = null;
   // Taken first, so a rejection at any step is tied to the files as they were when checked.
   report.fingerprint = await fingerprint(versionDir, await readManifest(versionDir).catch(() => null));
   try {

@@ -1,21 +1,20 @@
 /**
  * Golden sets: labelled sample inputs that a version must classify well enough to be activated.
- * An index file `{ "items": [{ "file", "label", "sha256"? }] }` beside the images.
+ * An index file `{ "items": [{ "file", "label", "sha256"? }] }` beside the images; for tabular
+ * models an item holds its reading (or window) inline: `{ "input": ..., "label" }`.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import type { ImageClassifier } from '../model/load.js';
+import type { AnyModel } from '../model/load.js';
 import { readListedFile, sha256 } from '../model/folder.js';
 import type { FileRef } from '../model/manifest.js';
 import { percentile } from '../util/stats.js';
 import { expected, is } from '../util/validate.js';
 
-export interface GoldenItem {
-  file: string;
-  label: string;
-  sha256?: string;
-}
+export type GoldenItem =
+  | { file: string; label: string; sha256?: string }
+  | { input: unknown; label: string };
 
 export interface GoldenSet {
   /** Where it came from, for reports: the index file's path. */
@@ -40,8 +39,9 @@ function parseIndex(json: unknown, source: string): GoldenItem[] {
   if (!is.object(json) || !Array.isArray(json.items) || json.items.length === 0) return fail('items', 'a non-empty array', is.object(json) ? json.items : json);
   return (json.items as unknown[]).map((item, i) => {
     if (!is.object(item)) return fail(`items[${i}]`, 'an object', item);
-    if (!is.nonEmptyString(item.file) || item.file.includes('..') || path.isAbsolute(item.file)) return fail(`items[${i}].file`, 'a relative path', item.file);
     if (!is.nonEmptyString(item.label)) return fail(`items[${i}].label`, 'a label', item.label);
+    if (item.input !== undefined) return { input: item.input, label: item.label };
+    if (!is.nonEmptyString(item.file) || item.file.includes('..') || path.isAbsolute(item.file)) return fail(`items[${i}].file`, 'a relative path', item.file);
     const out: GoldenItem = { file: item.file, label: item.label };
     if (item.sha256 !== undefined) {
       if (!is.string(item.sha256) || !/^[0-9a-f]{64}$/.test(item.sha256)) return fail(`items[${i}].sha256`, '64 lowercase hex digits', item.sha256);
@@ -82,16 +82,17 @@ export async function readSharedGoldenSet(nameDir: string): Promise<GoldenSet | 
 
 async function verifyGoldenFiles(set: GoldenSet): Promise<void> {
   for (const item of set.items) {
+    if (!('file' in item)) continue;
     await readListedFile(set.dir, { file: item.file, ...(item.sha256 ? { sha256: item.sha256 } : {}) }, `golden item ${item.file}`, true);
   }
 }
 
 /** Runs the model on every item, one call each (as an application would), and scores it. */
-export async function scoreGoldenSet(model: ImageClassifier, set: GoldenSet): Promise<GoldenScore> {
+export async function scoreGoldenSet(model: AnyModel, set: GoldenSet): Promise<GoldenScore> {
   let correct = 0;
   const times: number[] = [];
   for (const item of set.items) {
-    const r = await model(path.join(set.dir, item.file));
+    const r = await model('file' in item ? path.join(set.dir, item.file) : item.input);
     times.push(r.timings.total);
     if (r.top[0]!.label === item.label) correct++;
   }

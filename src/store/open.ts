@@ -16,7 +16,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { listVersionDirs, readManifest } from '../model/folder.js';
-import { load, type ImageClassifier } from '../model/load.js';
+import { load, type AnyModel } from '../model/load.js';
 import type { CallOptions } from '../model/options.js';
 import type { Classification } from '../model/tasks/image-classification.js';
 import type { ImageInput } from '../preprocess/image.js';
@@ -50,14 +50,15 @@ export interface VersionInfo {
   report: GateReport | null;
 }
 
-export interface StoreModel {
-  (input: ImageInput, options?: CallOptions): Promise<Classification>;
-  (inputs: readonly ImageInput[], options?: CallOptions): Promise<Classification[]>;
+/** The store's callable: always the active version. `I`/`R` as for load() (an image classifier by default). */
+export interface StoreModel<I = ImageInput, R = Classification> {
+  (input: I, options?: CallOptions): Promise<R>;
+  (inputs: readonly I[], options?: CallOptions): Promise<R[]>;
   /** The model's name and the active version. */
   readonly name: string;
   readonly version: string;
   /** The active version's loaded model (manifest, labels, runtime, ...). */
-  readonly active: ImageClassifier;
+  readonly active: AnyModel;
   /** The store's folder for this model (`<store>/<name>`). */
   readonly dir: string;
   /** Every version folder, newest first, with its state and last report. */
@@ -68,9 +69,9 @@ export interface StoreModel {
   rollback(): Promise<string>;
   /** Looks for new complete versions now (the watcher does this by itself). */
   scan(): Promise<void>;
-  on<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel;
-  once<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel;
-  off<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel;
+  on<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
+  once<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
+  off<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
   /** Stops watching, waits for calls under way, releases the active version. */
   dispose(): Promise<void>;
 }
@@ -88,7 +89,7 @@ async function readReport(nameDir: string, version: string): Promise<GateReport 
 
 class Store {
   readonly events = new EventEmitter();
-  current!: ImageClassifier;
+  current!: AnyModel;
   previous: string | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: FSWatcher | null = null;
@@ -149,7 +150,7 @@ class Store {
     throw new EdgefnError(ErrorCode.NO_VALID_VERSION, `No valid version in ${this.nameDir}${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ' (no version folders)'}`, { input: this.nameDir });
   }
 
-  private gateInput(baseline: ImageClassifier | null, skipValidation = false): GateInput {
+  private gateInput(baseline: AnyModel | null, skipValidation = false): GateInput {
     return { policy: this.opts.policy, loadOptions: this.opts.load, baseline, sharedGolden: null, baselineScores: this.baselineScores, skipValidation };
   }
 
@@ -165,7 +166,7 @@ class Store {
     }
   }
 
-  private async swap(model: ImageClassifier): Promise<string> {
+  private async swap(model: AnyModel): Promise<string> {
     const old = this.current;
     // Durable first: after a power cut the device boots what the state file says.
     await writeState(this.nameDir, model.version, old.version);
@@ -293,13 +294,13 @@ class Store {
   }
 }
 
-export async function open(dir: string, options?: StoreOptions): Promise<StoreModel> {
+export async function open<I = ImageInput, R = Classification>(dir: string, options?: StoreOptions): Promise<StoreModel<I, R>> {
   if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a model store folder path', 'dir', dir);
   const store = new Store(path.resolve(dir), resolveStoreOptions(options));
   await store.boot();
   if (store.opts.watch) store.startWatching();
 
-  const call = ((input: ImageInput | readonly ImageInput[], o?: CallOptions) => store.current(input as ImageInput, o)) as StoreModel;
+  const call = ((input: unknown, o?: CallOptions) => store.current(input, o)) as StoreModel<I, R>;
   Object.defineProperties(call, {
     name: { get: () => store.current.name, enumerable: true },
     version: { get: () => store.current.version, enumerable: true },

@@ -4,7 +4,7 @@
  * before activation.
  */
 import path from 'node:path';
-import { load, type ImageClassifier } from '../model/load.js';
+import { load, type AnyModel } from '../model/load.js';
 import { invalidArgument } from '../util/validate.js';
 import { runGate, type GateReport } from './gate.js';
 import { readSharedGoldenSet } from './golden.js';
@@ -30,7 +30,7 @@ export async function verify(versionDir: string, options: VerifyOptions = {}): P
     const state = await readState(nameDir);
     if (state.active && state.active !== path.basename(dir)) baselineDir = path.join(nameDir, state.active);
   }
-  let baseline: ImageClassifier | null = null;
+  let baseline: AnyModel | null = null;
   try {
     if (baselineDir !== undefined) baseline = await load(baselineDir, opts.load);
     const sharedGolden = await readSharedGoldenSet(nameDir).catch(() => null);

@@ -46,8 +46,14 @@ export async function inspectCommand(args: InspectArgs, io: CliIO): Promise<Exit
     if (m.description) io.out(`  ${m.description}`);
     io.out(`  folder   ${model.dir}`);
     io.out(`  model    ${m.model.file}, ${(bytes / 1024).toFixed(1)} KiB${m.model.sha256 ? `, sha256 ${m.model.sha256.slice(0, 16)}… verified` : ''}`);
-    io.out(`  input    ${model.inputs.map((t) => `${t.name} ${t.dtype} ${shape(t)}`).join('; ')}  (${i.layout}, ${i.color}, resize ${i.resize.width}x${i.resize.height} ${i.resize.fit}${i.resize.cropFraction < 1 ? ` crop ${i.resize.cropFraction}` : ''})`);
-    if (i.normalize) io.out(`  normalise  scale ${i.normalize.scale.toPrecision(6)}, mean [${i.normalize.mean.join(', ')}], std [${i.normalize.std.join(', ')}]`);
+    const tensors = model.inputs.map((t) => `${t.name} ${t.dtype} ${shape(t)}`).join('; ');
+    if (i.kind === 'image') {
+      io.out(`  input    ${tensors}  (${i.layout}, ${i.color}, resize ${i.resize.width}x${i.resize.height} ${i.resize.fit}${i.resize.cropFraction < 1 ? ` crop ${i.resize.cropFraction}` : ''})`);
+      if (i.normalize) io.out(`  normalise  scale ${i.normalize.scale.toPrecision(6)}, mean [${i.normalize.mean.join(', ')}], std [${i.normalize.std.join(', ')}]`);
+    } else {
+      io.out(`  input    ${tensors}  (features ${i.features.join(', ')}${i.window ? `; window ${i.window.size} readings, hop ${i.window.hop}: ${i.window.summaries.join(', ')}` : ''})`);
+      if (i.normalize) io.out(`  normalise  per column: mean [${i.normalize.mean.map((x) => x.toPrecision(4)).join(', ')}], std [${i.normalize.std.map((x) => x.toPrecision(4)).join(', ')}]`);
+    }
     io.out(`  output   ${model.outputs.map((t) => `${t.name} ${t.dtype} ${shape(t)}`).join('; ')}  (${m.output.kind})`);
     const shown = model.labels.slice(0, 12).join(', ');
     io.out(`  labels   ${model.labels.length}: ${shown}${model.labels.length > 12 ? ', …' : ''}`);

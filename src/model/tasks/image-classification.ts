@@ -3,9 +3,9 @@
  */
 import { checkImageInput, decodeImage, type ImageInput } from '../../preprocess/image.js';
 import { normalizationTables, writeImage, type PixelLayout } from '../../preprocess/tensor.js';
-import { inputGeometry, type Manifest } from '../manifest.js';
+import { inputGeometry, type ImageInputSpec, type Manifest } from '../manifest.js';
 import type { ResolvedLoadOptions } from '../options.js';
-import { softmax, topK, type Scored } from '../postprocess.js';
+import { verdict, type Scored } from '../postprocess.js';
 import type { Task, Timings } from './task.js';
 
 export interface Classification {
@@ -23,8 +23,7 @@ export interface Classification {
   model: { name: string; version: string };
 }
 
-export function imageClassification(manifest: Manifest, labels: readonly string[], options: ResolvedLoadOptions): Task<ImageInput, Classification> {
-  const spec = manifest.input;
+export function imageClassification(manifest: Manifest, spec: ImageInputSpec, labels: readonly string[], options: ResolvedLoadOptions): Task<ImageInput, Classification> {
   const { height, width, channels } = inputGeometry(spec);
   const layout: PixelLayout = { width, height, channels, layout: spec.layout, dtype: spec.dtype, swapRB: spec.color === 'bgr' };
   const tables = spec.normalize ? normalizationTables(spec.normalize, channels) : null;
@@ -37,6 +36,8 @@ export function imageClassification(manifest: Manifest, labels: readonly string[
     dtype: spec.dtype,
     itemDims,
     check: checkImageInput,
+    isBatch: Array.isArray,
+    warmUpInput: () => ({ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }),
     async prepare(input) {
       const t0 = performance.now();
       const pixels = await decodeImage(input, spec, decodeOptions);
@@ -46,11 +47,7 @@ export function imageClassification(manifest: Manifest, labels: readonly string[
       };
     },
     finish(row, timings, call) {
-      const probabilities = fromLogits ? softmax(row) : Float32Array.from(row);
-      const top = topK(probabilities, call.top, labels);
-      const best = top[0]!;
-      const unknown = best.score < call.threshold;
-      return { label: unknown ? null : best.label, score: best.score, unknown, top, probabilities, timings, model };
+      return { ...verdict(row, fromLogits, labels, call.top, call.threshold), timings, model };
     },
   };
 }

@@ -26,12 +26,16 @@ export interface Prepared {
   write(out: TensorBuffer, offset: number): void;
 }
 
-export interface Task<I, R> {
+export interface Task<I = unknown, R = unknown> {
   /** Input tensor dtype and the dimensions of one item (the shape without the batch). */
   readonly dtype: DType;
   readonly itemDims: readonly number[];
-  /** Validates the shape of an input, throwing INVALID_ARGUMENT that names `field`. */
+  /** Validates the shape of an input, throwing INVALID_ARGUMENT (or INPUT_INVALID) that names `field`. */
   check(input: unknown, field: string): I;
+  /** Whether a call's argument is a batch of inputs rather than one input. */
+  isBatch(input: unknown): input is readonly unknown[];
+  /** A neutral input run once at load, so the first real call is as fast as the others. */
+  warmUpInput(): unknown;
   prepare(input: I): Promise<Prepared>;
   /** Builds the result from `row`, this item's slice of the output. */
   finish(row: Float32Array, timings: Timings, options: ResolvedCallOptions): R;

@@ -1,0 +1,83 @@
+/**
+ * Tabular tasks: named numeric features (one reading, or a window of readings summarised per
+ * feature) → a classifier's label and scores, or a regression's values.
+ */
+import { columnCount, readingValues, standardise, summarise, type Reading } from '../../preprocess/features.js';
+import { EdgefnError, ErrorCode } from '../../errors.js';
+import type { Manifest, TabularInputSpec } from '../manifest.js';
+import { verdict } from '../postprocess.js';
+import type { Classification } from './image-classification.js';
+import type { Task, Timings } from './task.js';
+
+export type { Reading };
+/** The last `window.size` readings, oldest first. */
+export type ReadingWindow = readonly Reading[];
+
+export interface Regression {
+  /** The first output value. */
+  value: number;
+  /** Every output value by name (the manifest's labels; `value` for a single output). */
+  values: Record<string, number>;
+  timings: Timings;
+  model: { name: string; version: string };
+}
+
+/** A reading or a window, checked and turned into rows of feature values. */
+type Rows = Float64Array[];
+
+function inputTask(manifest: Manifest, spec: TabularInputSpec): Pick<Task<Rows>, 'dtype' | 'itemDims' | 'check' | 'isBatch' | 'warmUpInput' | 'prepare'> {
+  const columns = columnCount(spec);
+  const { features, window } = spec;
+  const isReading = (x: unknown) => x !== null && typeof x === 'object' && !(Array.isArray(x) && x.length > 0 && typeof x[0] === 'object');
+  return {
+    dtype: 'float32',
+    itemDims: [columns],
+    isBatch: window
+      // A window is an array of readings; a batch is an array of windows.
+      ? (x): x is readonly unknown[] => Array.isArray(x) && x.length > 0 && Array.isArray(x[0]) && !isReading(x[0])
+      : (x): x is readonly unknown[] => Array.isArray(x) && (x.length === 0 || (typeof x[0] === 'object' && x[0] !== null)),
+    warmUpInput: () => {
+      const zero = new Array<number>(features.length).fill(0);
+      return window ? new Array(window.size).fill(zero) : zero;
+    },
+    check(input, field) {
+      if (!window) return [readingValues(input, features, field)];
+      if (!Array.isArray(input) || input.length !== window.size) {
+        throw new EdgefnError(ErrorCode.INPUT_INVALID, `${field}: expected a window of ${window.size} readings (input.window.size of ${manifest.name}) but received ${Array.isArray(input) ? `${input.length}` : typeof input}`, { input: field, field });
+      }
+      return input.map((r, i) => readingValues(r, features, `${field}[${i}]`));
+    },
+    async prepare(rows) {
+      return {
+        decodeMs: 0,
+        write(out, offset) {
+          const f32 = out as Float32Array;
+          if (window) summarise(rows, window.summaries, f32, offset);
+          else f32.set(rows[0]!, offset);
+          if (spec.normalize) standardise(f32, offset, spec.normalize);
+        },
+      };
+    },
+  };
+}
+
+export function tabularClassification(manifest: Manifest, spec: TabularInputSpec, labels: readonly string[]): Task<Rows, Classification> {
+  const model = { name: manifest.name, version: manifest.version };
+  const fromLogits = manifest.output.kind === 'logits';
+  return {
+    ...inputTask(manifest, spec),
+    finish: (row, timings, call) => ({ ...verdict(row, fromLogits, labels, call.top, call.threshold), timings, model }),
+  };
+}
+
+export function regression(manifest: Manifest, spec: TabularInputSpec, labels: readonly string[]): Task<Rows, Regression> {
+  const model = { name: manifest.name, version: manifest.version };
+  return {
+    ...inputTask(manifest, spec),
+    finish(row, timings) {
+      const values: Record<string, number> = {};
+      labels.forEach((name, i) => { values[name] = row[i]!; });
+      return { value: row[0]!, values, timings, model };
+    },
+  };
+}
