@@ -96,3 +96,15 @@ export async function edgefn(...args: string[]): Promise<{ code: number; stdout:
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+export const RAIN = path.join(ROOT, 'models/rain-tomorrow');
+export const RAIN_VERSION = path.join(RAIN, '1.0.0');
+export const TEMP_MAX = path.join(ROOT, 'test/fixtures/models/temp-max-tomorrow');
+export const WEATHER_CSV = path.join(ROOT, 'examples/data/seattle-weather-2015.csv');
+
+/** A promise and the function that resolves it. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
