@@ -2,7 +2,7 @@
  * edgefn: run ML models inside the application on single-board computers. A model is a plain function.
  */
 export { load } from './model/load.js';
-export type { Model, AnyModel, ImageClassifier, TabularClassifier, WindowClassifier, Regressor } from './model/load.js';
+export type { Model, AnyModel, ImageClassifier, TabularClassifier, WindowClassifier, Regressor, WindowRegressor } from './model/load.js';
 export type { Reading, ReadingWindow, Regression } from './model/tasks/tabular.js';
 export type { Classification } from './model/tasks/image-classification.js';
 export type { Timings } from './model/tasks/task.js';

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load, ErrorCode, parseManifest, type WindowClassifier, type Regressor } from '../src/index.ts';
+import { load, ErrorCode, parseManifest, type WindowClassifier, type WindowRegressor, type Reading } from '../src/index.ts';
 import { summarise, readingValues } from '../src/preprocess/features.ts';
 import { scoreGoldenSet, readGoldenSet } from '../src/store/golden.ts';
 import { RAIN, RAIN_VERSION, TEMP_MAX, rejectsWith } from './helpers/index.ts';
@@ -82,7 +82,7 @@ test('rain-tomorrow: the golden set (60 windows of 2015) scores as in training, 
     const score = await scoreGoldenSet(model, set);
     assert.ok(score.accuracy >= model.manifest.golden!.minAccuracy!, `accuracy ${score.accuracy}`);
     // One window, then the same window in a batch: the same probabilities.
-    const window = (set.items[0] as { input: any[] }).input;
+    const window = (set.items[0] as { input: Reading[] }).input;
     const one = await model(window);
     const [batched] = await model([window, window]);
     assert.equal([...batched!.probabilities], [...one.probabilities]);
@@ -123,7 +123,7 @@ test('rain-tomorrow equals the model run by hand on the same summaries', async (
 });
 
 test('regression: a value per output name; a bad reading rejects that call only', async () => {
-  const model = await load<Regressor>(TEMP_MAX);
+  const model = await load<WindowRegressor>(TEMP_MAX);
   try {
     const manifest = JSON.parse(await readFile(path.join(TEMP_MAX, '1.0.0/manifest.json'), 'utf8'));
     assert.is(manifest.task, 'regression');

@@ -25,10 +25,10 @@ import type { Reading, ReadingWindow, Regression } from './tasks/tabular.js';
 const log = debug('model');
 
 export interface Model<I, R> {
-  /** Runs the model on one input. */
-  (input: I, options?: CallOptions): Promise<R>;
   /** Runs the model on several inputs, batched where the model has a batch dimension. */
   (inputs: readonly I[], options?: CallOptions): Promise<R[]>;
+  /** Runs the model on one input. (Declared last so that TypeScript infers `R` from it.) */
+  (input: I, options?: CallOptions): Promise<R>;
   readonly name: string;
   readonly version: string;
   /** The folder the model was loaded from (the version folder). */
@@ -50,8 +50,10 @@ export type ImageClassifier = Model<ImageInput, Classification>;
 export type TabularClassifier = Model<Reading, Classification>;
 /** A `tabular-classification` model with `input.window`: one window of readings per call. */
 export type WindowClassifier = Model<ReadingWindow, Classification>;
-/** A `regression` model (a reading, or a window when the manifest has `input.window`). */
-export type Regressor = Model<Reading | ReadingWindow, Regression>;
+/** A `regression` model without a window: one reading per call. */
+export type Regressor = Model<Reading, Regression>;
+/** A `regression` model with `input.window`: one window of readings per call. */
+export type WindowRegressor = Model<ReadingWindow, Regression>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, whatever its input and result
 export type AnyModel = Model<any, any>;
 
