@@ -20,6 +20,7 @@ export { run } from './loop/run.js';
 export type { RunOptions, LoopStats, Loop } from './loop/run.js';
 export type { Source, Sink } from './loop/types.js';
 export { OVERFLOW_POLICIES } from './loop/queue.js';
+export * from './io/index.js';
 export type { OverflowPolicy, DropReason } from './loop/queue.js';
 export type { StoreModel, StoreEvents, VersionInfo } from './store/open.js';
 export type { StoreOptions } from './store/options.js';

@@ -1,0 +1,68 @@
+/**
+ * GPIO as a loop source (edge interrupts: a button, a PIR sensor) and as a sink (an LED, a relay,
+ * a buzzer). Interrupts arrive through onoff's epoll watcher: waiting costs no CPU.
+ */
+import { invalidArgument } from '../../util/validate.js';
+import { Channel } from '../channel.js';
+import { openPin, type BinaryValue, type Pin, type PinOptions } from './pin.js';
+
+export interface GpioEvent {
+  /** BCM number. */
+  pin: number;
+  value: BinaryValue;
+  /** Date.now() when the interrupt was seen. */
+  at: number;
+}
+
+/**
+ * Edge events of an input pin. Events that arrive while `capacity` are waiting are dropped
+ * oldest-first and counted in `dropped` (an interrupt cannot be paused). Ending the source unwatches
+ * and releases the pin.
+ */
+export async function gpioSource(options: PinOptions & { capacity?: number } | Pin): Promise<Channel<GpioEvent | Error> & { pin: Pin }> {
+  const { capacity = 64, ...pinOptions } = 'watch' in options ? { capacity: 64 } : options;
+  const pin = 'watch' in options ? options : await openPin({ direction: 'in', ...(pinOptions as PinOptions) });
+  const onEdge = (err: Error | null | undefined, value: BinaryValue) => {
+    if (err) return channel.push(err);
+    channel.push({ pin: pin.bcm, value, at: Date.now() });
+  };
+  const channel = new Channel<GpioEvent | Error>({
+    capacity,
+    close: () => {
+      pin.unwatch(onEdge);
+      if (!('watch' in options)) pin.unexport();
+    },
+  });
+  pin.watch(onEdge);
+  return Object.assign(channel, { pin });
+}
+
+export interface GpioOutputOptions<R> extends Omit<PinOptions, 'direction' | 'edge'> {
+  /** Which results switch the output on. */
+  when: (result: R) => boolean;
+}
+
+/**
+ * A sink that drives an output pin: on for results that `when` picks, off otherwise; off and
+ * released when the loop stops.
+ */
+export async function gpioOutput<R>(options: GpioOutputOptions<R>): Promise<{ write(result: R): Promise<void>; close(): Promise<void>; pin: Pin }> {
+  const { when, ...pinOptions } = options;
+  if (typeof when !== 'function') throw invalidArgument('a function of the result', 'when', when);
+  const pin = await openPin({ ...pinOptions, direction: 'low' });
+  let last: BinaryValue = 0;
+  return {
+    pin,
+    async write(result) {
+      const v: BinaryValue = when(result) ? 1 : 0;
+      if (v !== last) {
+        last = v;
+        await pin.write(v);
+      }
+    },
+    async close() {
+      await pin.write(0);
+      pin.unexport();
+    },
+  };
+}
