@@ -68,7 +68,7 @@ async function which(command: string): Promise<string | null> {
 const CAMERA_KEYS = new Set(['preset', 'command', 'args', 'width', 'height', 'device', 'timeoutMs']);
 
 export async function camera(options: CameraOptions = {}): Promise<Camera> {
-  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
   for (const k of Object.keys(options)) if (!CAMERA_KEYS.has(k)) throw invalidArgument(`one of ${[...CAMERA_KEYS].join(', ')}`, 'option name', k);
   const preset = options.preset ?? 'rpicam-still';
   if (!is.oneOf(preset, CAMERA_PRESETS)) throw invalidArgument(`one of ${CAMERA_PRESETS.join(', ')}`, 'preset', preset);
@@ -82,7 +82,7 @@ export async function camera(options: CameraOptions = {}): Promise<Camera> {
   if (options.args !== undefined && !(Array.isArray(options.args) && options.args.every(is.string))) throw invalidArgument('an array of strings', 'args', options.args);
 
   const command = options.command ?? preset;
-  const args = options.command ? (options.args ?? []) : presetArgs(preset, width, height, String(options.device ?? '/dev/video0'));
+  const args = options.command ? (options.args ?? []) : presetArgs(preset, width, height, options.device ?? '/dev/video0');
   const resolved = await which(command);
   if (!resolved) {
     const hint = command === 'rpicam-still' ? ' (Raspberry Pi OS: apt install rpicam-apps)' : command === 'ffmpeg' ? ' (apt install ffmpeg)' : '';

@@ -28,7 +28,7 @@ const FOLDER_KEYS = new Set(['watch', 'existing', 'extensions', 'settleMs', 'cap
 
 export async function folderSource(dir: string, options: FolderSourceOptions = {}): Promise<Channel<string>> {
   if (!is.nonEmptyString(dir)) throw invalidArgument('a folder path', 'dir', dir);
-  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
   for (const k of Object.keys(options)) if (!FOLDER_KEYS.has(k)) throw invalidArgument(`one of ${[...FOLDER_KEYS].join(', ')}`, 'option name', k);
   const extensions = (options.extensions ?? ['.jpg', '.jpeg', '.png', '.webp']).map((e) => e.toLowerCase());
   const settleMs = options.settleMs ?? 200;

@@ -59,7 +59,7 @@ const OPTION_KEYS = new Set(['path', 'baudRate', 'dataBits', 'parity', 'stopBits
 
 /** A serial sensor as a loop source. Resolves once the port is open; a missing device is DEVICE_UNAVAILABLE. */
 export async function serialSource(options: SerialOptions): Promise<Channel<ParsedReading | EdgefnError>> {
-  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
   for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw invalidArgument(`one of ${[...OPTION_KEYS].join(', ')}`, 'option name', k);
   if (!is.nonEmptyString(options.path)) throw invalidArgument('a device path such as /dev/ttyUSB0', 'path', options.path);
   const baudRate = options.baudRate ?? 9600;

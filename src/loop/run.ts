@@ -82,7 +82,7 @@ function toEdgefnError(err: unknown, input: string): EdgefnError {
 }
 
 export function run<I, R>(options: RunOptions<I, R>): Loop {
-  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
   for (const k of Object.keys(options)) if (!RUN_KEYS.has(k)) throw invalidArgument(`one of ${[...RUN_KEYS].join(', ')}`, 'option name', k);
   const { source, model, sink } = options;
   if (source === null || typeof source !== 'object' || typeof (source as AsyncIterable<I>)[Symbol.asyncIterator] !== 'function') {

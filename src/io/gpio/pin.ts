@@ -110,7 +110,7 @@ let warned = false;
 const PIN_KEYS = new Set(['pin', 'direction', 'edge', 'debounceMs', 'activeLow', 'simulate', 'chip', 'sysfsRoot']);
 
 export async function openPin(options: PinOptions): Promise<Pin> {
-  if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
+  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
   for (const k of Object.keys(options)) if (!PIN_KEYS.has(k)) throw invalidArgument(`one of ${[...PIN_KEYS].join(', ')}`, 'option name', k);
   const { pin } = options;
   if (!is.nonNegativeInteger(pin)) throw invalidArgument('a BCM GPIO number (0 or more)', 'pin', pin);
