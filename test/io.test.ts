@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  ErrorCode, camera, cameraSource, folderSource, gpioOutput, gpioSource, jsonLinesSink, listSerialPorts, load, openPin,
+  ErrorCode, camera, cameraSource, lineParser, folderSource, gpioOutput, gpioSource, jsonLinesSink, listSerialPorts, load, openPin,
   readChips, run, serialSource, sysfsNumber, SimulatedPin, type Classification, type WindowClassifier,
 } from '../src/index.ts';
 import { BUNDLED, RAIN, golden, photo, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
@@ -65,6 +65,25 @@ test('serial over a real pty (socat): CSV readings into a windowed model; a garb
     await model.dispose();
     await removeDir(dir);
   }
+});
+
+test('line parsing: CSV with a header (repeated on restart), JSON lines, key=value; garbled lines named', async () => {
+  const csv = lineParser({ format: 'csv' });
+  assert.is(csv('t,h\r', 'l1'), null);
+  assert.equal(csv('21.5,40', 'l2'), { t: 21.5, h: 40 });
+  assert.is(csv('t,h', 'l3'), null); // the device restarted and sent its header again
+  assert.equal(csv('nan,-1e3', 'l4'), { t: NaN, h: -1000 });
+  await rejectsWith(() => csv('21.5', 'l5'), ErrorCode.INPUT_UNDECODABLE, 'l5: 1 fields where the header has 2: "21.5"');
+  await rejectsWith(() => lineParser({ format: 'csv' })('21.5,40', 'l1'), ErrorCode.INPUT_UNDECODABLE, /no CSV header line yet \(give the columns option/);
+  assert.equal(lineParser({ format: 'csv', columns: ['a', 'b'], delimiter: ';' })('1;x', 'l1'), { a: 1, b: 'x' });
+  const json = lineParser({ format: 'json' });
+  assert.equal(json('{"t": 1.5}', 'l1'), { t: 1.5 });
+  await rejectsWith(() => json('{"t": 1.5', 'l2'), ErrorCode.INPUT_UNDECODABLE, /^l2: not valid JSON/);
+  await rejectsWith(() => json('[1]', 'l3'), ErrorCode.INPUT_UNDECODABLE, /^l3: not a JSON object/);
+  const kv = lineParser({ format: 'kv' });
+  assert.equal(kv('t=21.5 h=40', 'l1'), { t: 21.5, h: 40 });
+  await rejectsWith(() => kv('t=21.5 oops', 'l2'), ErrorCode.INPUT_UNDECODABLE, /"oops" is not key=value/);
+  assert.is(kv('   ', 'l3'), null);
 });
 
 test('serial: a missing device is DEVICE_UNAVAILABLE at start; bad options name the field', async () => {

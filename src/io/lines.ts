@@ -67,6 +67,11 @@ export function lineParser(options: LineParserOptions): (line: string, source: s
       }
       case 'csv': {
         if (columns === null) {
+          // A header names columns; a line with numbers in it is data from a device whose
+          // header went by before the port was opened.
+          if (line.split(delimiter).some((f) => typeof value(f) === 'number')) {
+            throw garbled(source, line, 'no CSV header line yet (give the columns option when the device sends none)');
+          }
           columns = line.split(delimiter).map((c) => c.trim());
           header = line;
           return null;
