@@ -77,7 +77,7 @@ const cases: [string, (m: any) => void, string, string][] = [
   ['newer format', (m) => { m.manifestVersion = 2; }, 'manifestVersion', 'm.json: manifestVersion 2 needs a newer edgefn (this one reads up to 1)'],
   ['bad name', (m) => { m.name = 'Fashion MNIST'; }, 'name', 'm.json: Expected lowercase letters, digits, ".", "_" or "-" (at most 64) for name but received "Fashion MNIST" of type string'],
   ['bad version', (m) => { m.version = 'v1'; }, 'version', 'm.json: Expected a semantic version such as 1.2.0 for version but received "v1" of type string'],
-  ['unknown task', (m) => { m.task = 'detection'; }, 'task', 'm.json: Expected one of image-classification for task but received "detection" of type string'],
+  ['unknown task', (m) => { m.task = 'detection'; }, 'task', 'm.json: Expected one of image-classification, tabular-classification, regression for task but received "detection" of type string'],
   ['unknown format', (m) => { m.format = 'tflite'; }, 'format', 'm.json: Expected one of onnx, tfjs for format but received "tflite" of type string'],
   ['files not a list', (m) => { m.files = 'weights.bin'; }, 'files', 'm.json: Expected an array of { file, sha256 } for files but received "weights.bin" of type string'],
   ['files entry escapes', (m) => { m.files = [{ file: '/etc/passwd' }]; }, 'files[0].file', 'm.json: Expected a relative path inside the model folder for files[0].file but received "/etc/passwd" of type string'],

@@ -50,8 +50,8 @@ test('manifest: tabular inputs are validated with the field named', () => {
     [(m) => { m.input.features = ['t', 't']; }, 'input.features', /distinct field names/],
     [(m) => { m.input.window.size = 0; }, 'input.window.size', /positive integer/],
     [(m) => { m.input.normalize = { mean: [0, 0, 0], std: [1] }; }, 'input.normalize.mean', /1 or 4 numbers/],
-    [(m) => { m.output.kind = 'values'; }, 'output.kind', /"values" is for regression/],
-    [(m) => { m.task = 'regression'; m.output.kind = 'logits'; }, 'output.kind', /a regression model's output.kind is "values"/],
+    [(m) => { m.output.kind = 'values'; }, 'output.kind', /Expected one of logits, probabilities for output.kind but received "values"/],
+    [(m) => { m.task = 'regression'; m.output.kind = 'logits'; }, 'output.kind', /Expected one of values for output.kind but received "logits"/],
   ];
   for (const [edit, field, message] of bad) {
     const json = base();

@@ -181,7 +181,9 @@ export async function runGate(versionDir: string, input: GateInput): Promise<{ r
       throw new Rejection('compatibility', err instanceof EdgefnError ? err.code : ErrorCode.MODEL_UNLOADABLE, messageOf(err));
     }
 
-    if (!input.skipValidation) {
+    // Golden sets score classifiers; a regression version is gated on integrity, signature and
+    // compatibility only.
+    if (!input.skipValidation && manifest.task !== 'regression') {
       const sets = [golden, input.sharedGolden ?? null].filter((s): s is GoldenSet => s !== null);
       if (sets.length === 0) {
         throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${versionDir}: no golden set to validate it on (manifest golden, or the store's golden/index.json)`);
