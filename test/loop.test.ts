@@ -187,6 +187,18 @@ test('a windowed model gets windows from a reading stream; a NaN reading fails a
   }
 });
 
+test('a source that fails ends the loop with the error, apart from the item counts', async () => {
+  async function* source() {
+    yield 1;
+    throw new EdgefnError(ErrorCode.DEVICE_FAILED, '/dev/ttyUSB0 closed: the device went away');
+  }
+  const errors: string[] = [];
+  const stats = await run({ source: source(), model: async (x: number) => x, handleSignals: false, onError: (e) => errors.push(e.code) }).done;
+  balanced(stats);
+  assert.equal([stats.received, stats.processed, stats.failed, stats.stoppedBy, stats.error?.code], [1, 1, 0, 'error', ErrorCode.DEVICE_FAILED]);
+  assert.equal(errors, [ErrorCode.DEVICE_FAILED]);
+});
+
 test('options are checked with the field named', async () => {
   const source = (async function* () {})();
   assert.throws(() => run({ source, model: async () => 1, queue: { policy: 'newest' as any } }), /Expected one of latest, drop-oldest, block, reject for queue.policy but received "newest"/);

@@ -61,8 +61,10 @@ export interface LoopStats {
   queued: number;
   inFlight: number;
   running: boolean;
-  /** Why the loop ended: the source ended, the signal aborted it, or an OS signal. */
-  stoppedBy: 'end' | 'abort' | 'SIGINT' | 'SIGTERM' | 'stop' | null;
+  /** Why the loop ended: the source ended or failed, the signal aborted it, an OS signal, stop(). */
+  stoppedBy: 'end' | 'error' | 'abort' | 'SIGINT' | 'SIGTERM' | 'stop' | null;
+  /** The source's own failure that ended the loop (not an item: not in `failed`). */
+  error?: EdgefnError;
 }
 
 export interface Loop {
@@ -224,18 +226,25 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     try {
       await pump();
     } catch (err) {
-      fail(err, undefined, 'source');
-      stats.stoppedBy ??= 'end';
+      stats.error = toEdgefnError(err, 'source');
+      stats.stoppedBy ??= 'error';
+      log('source failed: %s', stats.error.message);
+      options.onError?.(stats.error, undefined);
     }
     stopping = true;
     // Ends the source: closes the port, unwatches the pin, stops the capture timer.
-    await Promise.resolve(iterator.return?.()).catch((err: unknown) => fail(err, undefined, 'source'));
+    await Promise.resolve(iterator.return?.()).catch((err: unknown) => log('closing the source failed: %s', err));
     if (onStop === 'discard') queue.discard('shutdown');
     queue.close();
     await Promise.all(consumers);
     const sourceDropped = (source as { dropped?: number }).dropped;
     if (typeof sourceDropped === 'number') stats.dropped.source = sourceDropped;
-    if (sink !== undefined && typeof sink !== 'function') await Promise.resolve(sink.close?.()).catch((err: unknown) => fail(err, undefined, 'sink'));
+    if (sink !== undefined && typeof sink !== 'function') {
+      await Promise.resolve(sink.close?.()).catch((err: unknown) => {
+        stats.error ??= toEdgefnError(err, 'sink');
+        options.onError?.(stats.error, undefined);
+      });
+    }
     options.signal?.removeEventListener('abort', onAbort);
     for (const [s, h] of signalHandlers) process.removeListener(s, h);
     stats.running = false;
