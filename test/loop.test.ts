@@ -199,6 +199,19 @@ test('a source that fails ends the loop with the error, apart from the item coun
   assert.equal(errors, [ErrorCode.DEVICE_FAILED]);
 });
 
+test('stop() returns even when a source is stuck waiting and cannot end at once', async () => {
+  async function* stuck() {
+    yield 1;
+    await new Promise(() => {}); // never settles
+  }
+  const loop = run({ source: stuck(), model: async (x: number) => x, handleSignals: false });
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = Date.now();
+  const stats = await loop.stop();
+  assert.ok(Date.now() - t0 < 3000);
+  assert.equal([stats.received, stats.processed, stats.stoppedBy], [1, 1, 'stop']);
+});
+
 test('options are checked with the field named', async () => {
   const source = (async function* () {})();
   assert.throws(() => run({ source, model: async () => 1, queue: { policy: 'newest' as any } }), /Expected one of latest, drop-oldest, block, reject for queue.policy but received "newest"/);

@@ -76,6 +76,9 @@ export interface Loop {
   stop(): Promise<LoopStats>;
 }
 
+/** How long stopping waits for a source to end (see done below). */
+const RETURN_TIMEOUT_MS = 2000;
+
 const RUN_KEYS = new Set(['source', 'model', 'sink', 'queue', 'signal', 'handleSignals', 'onStop', 'concurrency', 'onError']);
 
 function toEdgefnError(err: unknown, input: string): EdgefnError {
@@ -232,8 +235,15 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
       options.onError?.(stats.error, undefined);
     }
     stopping = true;
-    // Ends the source: closes the port, unwatches the pin, stops the capture timer.
-    await Promise.resolve(iterator.return?.()).catch((err: unknown) => log('closing the source failed: %s', err));
+    // Ends the source: closes the port, unwatches the pin, stops the capture timer. An async
+    // generator suspended in an await only runs its return() after that await: bounded, so a
+    // source waiting forever cannot hold the loop open.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.resolve(iterator.return?.()).catch((err: unknown) => log('closing the source failed: %s', err)),
+      new Promise<void>((r) => { timer = setTimeout(() => { log('the source did not end within %d ms', RETURN_TIMEOUT_MS); r(); }, RETURN_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
     if (onStop === 'discard') queue.discard('shutdown');
     queue.close();
     await Promise.all(consumers);
