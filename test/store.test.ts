@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFile, writeFile, rm, truncate, readdir, cp, mkdir, copyFile, utimes } from 'node:fs/promises';
+import { readFile, writeFile, rm, truncate, readdir, cp, mkdir, copyFile, utimes, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { open, ErrorCode, generateKeys, signManifest, type GateReport, type StoreModel } from '../src/index.ts';
 import { sha256 } from '../src/model/folder.ts';
@@ -216,7 +216,11 @@ test('watch: a rejected version is not retried until its files change', () => wi
   const model = await open(nameDir, { watch: true, settleMs: 0 });
   const events = record(model);
   const rejected = new Promise((resolve) => model.once('rejected', resolve));
-  const dir = await installVersion(nameDir, '1.1.0', WORSE_VERSION);
+  // Staged beside the store and renamed in, so the watcher sees only the whole version (with
+  // settleMs 0 it would otherwise judge each half-copied state, each a different fingerprint).
+  const staging = path.join(path.dirname(nameDir), 'staging');
+  const dir = path.join(nameDir, '1.1.0');
+  await rename(await installVersion(staging, '1.1.0', WORSE_VERSION), dir);
   await rejected;
   await model.scan();
   await model.scan();
