@@ -8,7 +8,7 @@ import { readFile, writeFile, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { load, ErrorCode, type ImageClassifier } from '../src/index.ts';
-import { BUNDLED, BUNDLED_VERSION, copyBundled, golden, photo, rejectsWith, removeDir } from './helpers/index.ts';
+import { ROOT, BUNDLED, BUNDLED_VERSION, copyBundled, golden, photo, rejectsWith, removeDir } from './helpers/index.ts';
 
 interface GoldenItem { file: string; label: string }
 const goldenItems: GoldenItem[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
@@ -87,10 +87,18 @@ Model('threshold: a best score below it is unknown with label null, top-k kept',
   assert.is((await model(file, { threshold: sure.score - 0.0001 })).label, sure.label);
 });
 
-Model('an inference does not block the event loop (it runs in a worker thread by default)', async ({ model }) => {
+Model('isolate auto: the 1 MB model runs on the main thread, a TF.js model in a worker', async ({ model }) => {
+  assert.is(model.isolate, 'none');
+  const tfjs = await load(path.join(ROOT, 'models/fashion-mnist-tfjs'));
+  assert.is(tfjs.isolate, 'thread');
+  await tfjs.dispose();
+});
+
+Model('in a worker thread an inference does not block the event loop', async ({ model }) => {
   // A batch of 100 in one runtime call: long enough for a 1 ms timer to fire many times during it,
   // were it not running on the main thread. A blocking call lets at most one tick through.
-  const big = await load(BUNDLED, { maxBatch: 100 });
+  const big = await load(BUNDLED, { maxBatch: 100, isolate: 'thread' });
+  assert.is(big.isolate, 'thread');
   const files = goldenItems.map((g) => golden(g.file));
   await big(files);
   let ticks = 0;

@@ -6,7 +6,7 @@ import { rejectsWith } from './helpers/index.ts';
 
 test('defaults', () => {
   assert.equal(resolveLoadOptions(undefined), {
-    top: 5, threshold: 0, limitInputPixels: DEFAULT_PIXEL_LIMIT, verify: true, maxBatch: 8, isolate: 'thread', session: {},
+    top: 5, threshold: 0, limitInputPixels: DEFAULT_PIXEL_LIMIT, verify: true, maxBatch: 8, isolate: 'auto', session: {},
   });
 });
 

@@ -28,16 +28,17 @@ export interface LoadOptions extends CallOptions, SessionOptions {
   /** Force a runtime by name (`onnxruntime-node`); default: the best available for the format. */
   runtime?: string;
   /**
-   * Where the inference session runs. `thread` (default for load()): a worker thread, so that an
-   * inference never blocks the event loop (onnxruntime-node runs synchronously on its caller's
-   * thread). `process` (default for open()): a child process, ended on dispose, so that the
+   * Where the inference session runs. `auto` (default for load()): `none` for an ONNX model under
+   * 4 MiB, whose run (about a millisecond) costs less than the hop to a worker and back, else
+   * `thread`. `thread`: a worker thread, so that an inference never blocks the event loop
+   * (onnxruntime-node runs synchronously on its caller's thread). `process` (default for open()): a child process, ended on dispose, so that the
    * runtime's memory is given back in full. `none`: on the main thread, the least overhead per
    * call, blocking the event loop while the model runs.
    */
   isolate?: Isolate;
 }
 
-export const ISOLATIONS = ['none', 'thread', 'process'] as const;
+export const ISOLATIONS = ['auto', 'none', 'thread', 'process'] as const;
 export type Isolate = (typeof ISOLATIONS)[number];
 
 export interface ResolvedCallOptions {
@@ -96,7 +97,7 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
   const maxBatch = o.maxBatch ?? 8;
   if (!is.positiveInteger(maxBatch)) throw invalidArgument('positive integer', 'maxBatch', maxBatch);
   if (o.runtime !== undefined && !is.nonEmptyString(o.runtime)) throw invalidArgument('runtime name', 'runtime', o.runtime);
-  const isolate = o.isolate ?? 'thread';
+  const isolate = o.isolate ?? 'auto';
   if (!is.oneOf(isolate, ISOLATIONS)) throw invalidArgument(`one of ${ISOLATIONS.join(', ')}`, 'isolate', isolate);
 
   const session: SessionOptions = {};
