@@ -34,7 +34,8 @@ export type Isolation = 'thread' | 'process';
 /** What IsolatedSession needs from a thread or a process. */
 interface Channel {
   readonly id: string;
-  send(msg: HostRequest): void;
+  /** `transfer`: buffers handed over instead of copied, where the channel can (a thread; not a process). */
+  send(msg: HostRequest, transfer?: ArrayBuffer[]): void;
   onMessage(fn: (reply: HostReply) => void): void;
   onceMessage(fn: (reply: HostReply) => void): void;
   onExit(fn: (why: string) => void): void;
@@ -67,7 +68,7 @@ function threadChannel(file: string, execArgv: string[]): Channel {
     : new Worker(file, { execArgv: [] });
   return {
     id: `thread ${worker.threadId}`,
-    send: (msg) => worker.postMessage(msg),
+    send: (msg, transfer) => worker.postMessage(msg, transfer),
     onMessage: (fn) => worker.on('message', fn),
     onceMessage: (fn) => worker.once('message', fn),
     onExit: (fn) => worker.on('exit', (code) => fn(`code ${code}`)),
@@ -106,8 +107,8 @@ class IsolatedSession implements RuntimeSession {
     });
   }
 
-  private send(msg: HostRequest): void {
-    this.child.send(msg);
+  private send(msg: HostRequest, transfer?: ArrayBuffer[]): void {
+    this.child.send(msg, transfer);
   }
 
   async create(request: Extract<HostRequest, { t: 'create' }>): Promise<void> {
@@ -132,7 +133,12 @@ class IsolatedSession implements RuntimeSession {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.child.hold(true);
-      this.send({ t: 'run', id, feeds, outputNames });
+      // The input tensors are made for this run and not read after it (the pipeline allocates one
+      // per run): a worker gets their buffers moved, not copied (4.8 MB for 8 ImageNet images).
+      const transfer = [...new Set(Object.values(feeds)
+        .map((t) => t.data.buffer)
+        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0))];
+      this.send({ t: 'run', id, feeds, outputNames }, transfer);
     });
   }
 
