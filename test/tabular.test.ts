@@ -6,10 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load, ErrorCode, parseManifest, type WindowClassifier, type WindowRegressor, type Reading } from '../src/index.ts';
+import { load, open, ErrorCode, parseManifest, type Classification, type WindowClassifier, type WindowRegressor, type Reading, type ReadingWindow } from '../src/index.ts';
 import { summarise, readingValues } from '../src/preprocess/features.ts';
 import { scoreGoldenSet, readGoldenSet } from '../src/store/golden.ts';
-import { RAIN, RAIN_VERSION, TEMP_MAX, rejectsWith } from './helpers/index.ts';
+import { RAIN, RAIN_VERSION, TEMP_MAX, installVersion, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
 
 const rows = (xs: number[][]) => xs.map((r) => Float64Array.from(r));
 
@@ -139,6 +139,29 @@ test('regression: a value per output name; a bad reading rejects that call only'
     assert.is((await model(window)).value, r.value);
   } finally {
     await model.dispose();
+  }
+});
+
+test('a store of a sensor model: the gate scores the inline golden windows, the swap keeps answering', async () => {
+  const root = await tempDir('edgefn-store-');
+  const nameDir = path.join(root, 'rain-tomorrow');
+  await installVersion(nameDir, '1.0.0', RAIN_VERSION);
+  const store = await open<ReadingWindow, Classification>(nameDir, { watch: false, isolate: 'none' });
+  try {
+    const window = Array.from({ length: 7 }, (_, i) => ({ precipitation: i % 2 ? 6 : 0, temp_max: 9, temp_min: 5, wind: 4.5 }));
+    const before = await store(window);
+    await installVersion(nameDir, '1.1.0', RAIN_VERSION);
+    const report = await store.activate('1.1.0');
+    // The same weights under a new version: scored on the 60 inline windows, at least minAccuracy.
+    assert.ok(report.accuracy! >= 0.6, `accuracy ${report.accuracy}`);
+    assert.is(report.baselineVersion, '1.0.0');
+    assert.is(store.version, '1.1.0');
+    const after = await store(window);
+    assert.equal([...after.probabilities], [...before.probabilities]);
+    assert.equal(after.model, { name: 'rain-tomorrow', version: '1.1.0' });
+  } finally {
+    await store.dispose();
+    await removeDir(root);
   }
 });
 
