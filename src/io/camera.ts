@@ -9,7 +9,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../errors.js';
 import { debug } from '../util/debug.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import { Channel } from './channel.js';
 
 const log = debug('camera');
@@ -69,7 +69,7 @@ const CAMERA_KEYS = new Set(['preset', 'command', 'args', 'width', 'height', 'de
 
 export async function camera(options: CameraOptions = {}): Promise<Camera> {
   if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  for (const k of Object.keys(options)) if (!CAMERA_KEYS.has(k)) throw invalidArgument(`one of ${[...CAMERA_KEYS].join(', ')}`, 'option name', k);
+  checkKeys(options, CAMERA_KEYS);
   const preset = options.preset ?? 'rpicam-still';
   if (!is.oneOf(preset, CAMERA_PRESETS)) throw invalidArgument(`one of ${CAMERA_PRESETS.join(', ')}`, 'preset', preset);
   const width = options.width ?? 1280;

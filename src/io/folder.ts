@@ -8,7 +8,7 @@ import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import { Channel } from './channel.js';
 
 export interface FolderSourceOptions {
@@ -29,7 +29,7 @@ const FOLDER_KEYS = new Set(['watch', 'existing', 'extensions', 'settleMs', 'cap
 export async function folderSource(dir: string, options: FolderSourceOptions = {}): Promise<Channel<string>> {
   if (!is.nonEmptyString(dir)) throw invalidArgument('a folder path', 'dir', dir);
   if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  for (const k of Object.keys(options)) if (!FOLDER_KEYS.has(k)) throw invalidArgument(`one of ${[...FOLDER_KEYS].join(', ')}`, 'option name', k);
+  checkKeys(options, FOLDER_KEYS);
   const extensions = (options.extensions ?? ['.jpg', '.jpeg', '.png', '.webp']).map((e) => e.toLowerCase());
   const settleMs = options.settleMs ?? 200;
   if (!is.nonNegativeInteger(settleMs)) throw invalidArgument('a whole number of ms', 'settleMs', settleMs);

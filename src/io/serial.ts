@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { debug } from '../util/debug.js';
 import { loadOptional } from '../util/optional.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import { Channel } from './channel.js';
 import { LINE_FORMATS, lineParser, type LineFormat, type ParsedReading } from './lines.js';
 
@@ -60,7 +60,7 @@ const OPTION_KEYS = new Set(['path', 'baudRate', 'dataBits', 'parity', 'stopBits
 /** A serial sensor as a loop source. Resolves once the port is open; a missing device is DEVICE_UNAVAILABLE. */
 export async function serialSource(options: SerialOptions): Promise<Channel<ParsedReading | EdgefnError>> {
   if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw invalidArgument(`one of ${[...OPTION_KEYS].join(', ')}`, 'option name', k);
+  checkKeys(options, OPTION_KEYS);
   if (!is.nonEmptyString(options.path)) throw invalidArgument('a device path such as /dev/ttyUSB0', 'path', options.path);
   const baudRate = options.baudRate ?? 9600;
   if (!is.positiveInteger(baudRate)) throw invalidArgument('a positive integer', 'baudRate', baudRate);

@@ -2,7 +2,7 @@
  * run(): a device loop. A source (serial readings, GPIO events, camera frames, files) feeds a
  * bounded queue; the model takes from it; results go to a sink. Every item is counted: received
  * = processed + failed + dropped + buffered (readings waiting to complete a window) + queued +
- * in flight, at every moment. A bad item is one failure, reported, and the loop goes on.
+ * in flight; once the loop has stopped, queued and in flight are 0. A bad item is one failure, reported, and the loop goes on.
  *
  * Waiting for input costs no CPU: the loop awaits the source's promises (streams, interrupts,
  * file-system events) and never polls.
@@ -10,7 +10,7 @@
 import { EdgefnError, ErrorCode, isEdgefnError } from '../errors.js';
 import type { AnyModel } from '../model/load.js';
 import { debug } from '../util/debug.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import { BoundedQueue, OVERFLOW_POLICIES, type DropReason, type OverflowPolicy } from './queue.js';
 import { Windower } from './window.js';
 import type { Sink, Source } from './types.js';
@@ -88,7 +88,7 @@ function toEdgefnError(err: unknown, input: string): EdgefnError {
 
 export function run<I, R>(options: RunOptions<I, R>): Loop {
   if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  for (const k of Object.keys(options)) if (!RUN_KEYS.has(k)) throw invalidArgument(`one of ${[...RUN_KEYS].join(', ')}`, 'option name', k);
+  checkKeys(options, RUN_KEYS);
   const { source, model, sink } = options;
   if (source === null || typeof source !== 'object' || typeof (source as AsyncIterable<I>)[Symbol.asyncIterator] !== 'function') {
     throw invalidArgument('an async iterable', 'source', source);
@@ -112,21 +112,24 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     dropped: { stale: 0, overflow: 0, rejected: 0, shutdown: 0, source: 0 },
     buffered: 0, queued: 0, inFlight: 0, running: true, stoppedBy: null,
   };
-  const fail = (err: unknown, input: unknown, where: string) => {
-    const e = toEdgefnError(err, where);
-    stats.failed++;
-    stats.failedBy[e.code] = (stats.failedBy[e.code] ?? 0) + 1;
-    log('failed %s: %s', where, e.message);
+  /** Tells onError; a hook that throws must not stop the loop. */
+  const report = (e: EdgefnError, input: unknown) => {
     try {
       options.onError?.(e, input);
     } catch (hookErr) {
       process.emitWarning(`edgefn: onError threw: ${hookErr instanceof Error ? hookErr.message : String(hookErr)}`, { code: 'EDGEFN_HOOK_FAILED' });
     }
   };
+  const fail = (err: unknown, input: unknown, where: string) => {
+    const e = toEdgefnError(err, where);
+    stats.failed++;
+    stats.failedBy[e.code] = (stats.failedBy[e.code] ?? 0) + 1;
+    log('failed %s: %s', where, e.message);
+    report(e, input);
+  };
 
   const manifest = (model as Partial<AnyModel>).manifest;
-  const windowSpec = manifest?.input.kind === 'tabular' ? manifest.input.window : undefined;
-  const windower = windowSpec && manifest?.input.kind === 'tabular' ? new Windower(windowSpec, manifest.input.features) : null;
+  const windower = manifest?.input.kind === 'tabular' && manifest.input.window ? new Windower(manifest.input.window, manifest.input.features) : null;
 
   const queue = new BoundedQueue<unknown>(capacity, policy, (_item, reason) => {
     stats.dropped[reason]++;
@@ -135,7 +138,8 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
   const write = sink === undefined ? null : typeof sink === 'function' ? sink : sink.write.bind(sink);
 
   let stopResolve!: () => void;
-  const stopRequested = new Promise<void>((r) => { stopResolve = r; });
+  // Raced against each iterator.next(): a stop never waits for the source's next item.
+  const stopRequested = new Promise<null>((r) => { stopResolve = () => r(null); });
   let stopping = false;
   const requestStop = (by: LoopStats['stoppedBy']) => {
     if (stopping) return;
@@ -160,7 +164,7 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
   async function pump(): Promise<void> {
     let index = 0;
     while (!stopping) {
-      const next = await Promise.race([iterator.next(), stopRequested.then(() => null)]);
+      const next = await Promise.race([iterator.next(), stopRequested]);
       if (next === null) break;
       if (next.done) {
         stats.stoppedBy ??= 'end';
@@ -232,7 +236,7 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
       stats.error = toEdgefnError(err, 'source');
       stats.stoppedBy ??= 'error';
       log('source failed: %s', stats.error.message);
-      options.onError?.(stats.error, undefined);
+      report(stats.error, undefined);
     }
     stopping = true;
     // Ends the source: closes the port, unwatches the pin, stops the capture timer. An async
@@ -247,12 +251,10 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     if (onStop === 'discard') queue.discard('shutdown');
     queue.close();
     await Promise.all(consumers);
-    const sourceDropped = (source as { dropped?: number }).dropped;
-    if (typeof sourceDropped === 'number') stats.dropped.source = sourceDropped;
     if (sink !== undefined && typeof sink !== 'function') {
       await Promise.resolve(sink.close?.()).catch((err: unknown) => {
         stats.error ??= toEdgefnError(err, 'sink');
-        options.onError?.(stats.error, undefined);
+        report(stats.error, undefined);
       });
     }
     options.signal?.removeEventListener('abort', onAbort);

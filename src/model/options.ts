@@ -2,7 +2,7 @@
  * Options for load() and for each call, validated once at the edge. Messages name the field.
  */
 import { GRAPH_OPTIMIZATIONS, type GraphOptimization, type SessionOptions } from '../runtime/types.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 
 /**
  * Images larger than this are refused before decoding (a pixel bomb guard). 100 MP covers every
@@ -60,14 +60,6 @@ const LOAD_KEYS = new Set([
   'threads', 'interOpThreads', 'spinning', 'graphOptimization', 'executionProviders',
 ]);
 const CALL_KEYS = new Set(['top', 'threshold']);
-
-function checkKeys(options: Record<string, unknown>, allowed: Set<string>, where: string): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.has(key)) {
-      throw invalidArgument(`one of ${[...allowed].join(', ')}`, `${where} option name`, key);
-    }
-  }
-}
 
 export function resolveCallOptions(options: unknown, defaults: ResolvedCallOptions = { top: 5, threshold: 0 }): ResolvedCallOptions {
   if (options === undefined) return defaults;

@@ -43,6 +43,15 @@ export function expected(what: string, field: string, value: unknown): string {
   return `Expected ${what} for ${field} but received ${describe(value)} of type ${typeName(value)}`;
 }
 
+/** Refuses option names outside `allowed` (a typo is an error, not a silently ignored option). */
+export function checkKeys(options: object, allowed: ReadonlySet<string>, where?: string): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
+      throw invalidArgument(`one of ${[...allowed].join(', ')}`, where ? `${where} option name` : 'option name', key);
+    }
+  }
+}
+
 export function invalidArgument(what: string, field: string, value: unknown): EdgefnError {
   return new EdgefnError(ErrorCode.INVALID_ARGUMENT, expected(what, field, value), { field });
 }

@@ -20,8 +20,10 @@ export interface GpioEvent {
  * and releases the pin.
  */
 export async function gpioSource(options: PinOptions & { capacity?: number } | Pin): Promise<Channel<GpioEvent | Error> & { pin: Pin }> {
-  const { capacity = 64, ...pinOptions } = 'watch' in options ? { capacity: 64 } : options;
-  const pin = 'watch' in options ? options : await openPin({ direction: 'in', ...(pinOptions as PinOptions) });
+  // A pin the caller opened stays theirs to release; one opened here is released on close.
+  const given = 'watch' in options;
+  const { capacity = 64, ...pinOptions } = given ? { capacity: 64 } : options;
+  const pin = given ? options : await openPin({ direction: 'in', ...(pinOptions as PinOptions) });
   const onEdge = (err: Error | null | undefined, value: BinaryValue) => {
     if (err) return channel.push(err);
     channel.push({ pin: pin.bcm, value, at: Date.now() });
@@ -30,7 +32,7 @@ export async function gpioSource(options: PinOptions & { capacity?: number } | P
     capacity,
     close: () => {
       pin.unwatch(onEdge);
-      if (!('watch' in options)) pin.unexport();
+      if (!given) pin.unexport();
     },
   });
   pin.watch(onEdge);

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { EdgefnError, ErrorCode, messageOf } from '../../errors.js';
 import { debug } from '../../util/debug.js';
 import { loadOptional } from '../../util/optional.js';
-import { invalidArgument, is } from '../../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../../util/validate.js';
 import { readChips, sysfsNumber } from './numbering.js';
 
 const log = debug('gpio');
@@ -111,7 +111,7 @@ const PIN_KEYS = new Set(['pin', 'direction', 'edge', 'debounceMs', 'activeLow',
 
 export async function openPin(options: PinOptions): Promise<Pin> {
   if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  for (const k of Object.keys(options)) if (!PIN_KEYS.has(k)) throw invalidArgument(`one of ${[...PIN_KEYS].join(', ')}`, 'option name', k);
+  checkKeys(options, PIN_KEYS);
   const { pin } = options;
   if (!is.nonNegativeInteger(pin)) throw invalidArgument('a BCM GPIO number (0 or more)', 'pin', pin);
   const direction = options.direction ?? 'in';
