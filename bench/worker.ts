@@ -74,10 +74,11 @@ async function handle(req: Request): Promise<unknown> {
     }
     case 'repeat': {
       global.gc?.();
-      const before = process.memoryUsage().rss;
+      const before = process.memoryUsage();
       for (let i = 0; i < req.n; i++) await contender!.classify(req.file);
       global.gc?.();
-      return { rssBefore: before, rssAfter: process.memoryUsage().rss, ms: performance.now() - t0 };
+      const after = process.memoryUsage();
+      return { rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapTotal, heapAfter: after.heapTotal, ms: performance.now() - t0 };
     }
     case 'paced': {
       // A device loop: one call, then idle until the next tick. CPU over the whole period vs

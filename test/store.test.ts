@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFile, writeFile, rm, truncate, readdir, cp, mkdir, copyFile, utimes, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { open, ErrorCode, generateKeys, signManifest, type GateReport, type StoreModel } from '../src/index.ts';
-import { sha256 } from '../src/model/folder.ts';
+import { sha256 } from '../src/model/files.ts';
 import { BUNDLED_VERSION, WORSE_VERSION, golden, installVersion, makeStore, rejectsWith, removeDir } from './helpers/index.ts';
 
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;

@@ -14,10 +14,11 @@ import type { RuntimeSession, TensorInfo } from '../runtime/types.js';
 import { debug } from '../util/debug.js';
 import { invalidArgument } from '../util/validate.js';
 import { checkCompatibility } from './compat.js';
-import { modelSource, readLabels, readManifest, resolveVersionDir } from './folder.js';
+import { modelSource } from './files.js';
+import { readLabels, readManifest, resolveVersionDir } from './folder.js';
 import type { Manifest } from './manifest.js';
 import { INFERRED_NAME } from './teachable.js';
-import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions } from './options.js';
+import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { Classification } from './tasks/image-classification.js';
 import { taskFor } from './tasks/index.js';
@@ -75,6 +76,19 @@ async function autoIsolation(versionDir: string, manifest: Manifest): Promise<'n
   return bytes < SMALL_MODEL_BYTES ? 'none' : 'thread';
 }
 
+/** The runtime session, in a host (thread or process) or on this thread. */
+async function createSession(isolate: 'none' | 'thread' | 'process', manifest: Manifest, versionDir: string, opts: ResolvedLoadOptions): Promise<RuntimeSession> {
+  if (isolate !== 'none') {
+    return createIsolatedSession(isolate, {
+      format: manifest.format, ...(opts.runtime ? { runtime: opts.runtime } : {}), versionDir, model: manifest.model, files: manifest.files, verify: opts.verify,
+    }, opts.session);
+  }
+  // The bytes checked are the bytes loaded: no window for a file to change in between.
+  const source = await modelSource(versionDir, manifest.model, manifest.files, opts.verify);
+  const runtime = await resolveRuntime(manifest.format, opts.runtime);
+  return runtime.createSession(source, opts.session);
+}
+
 /** Keeps the caller's stack on errors raised after native awaits (sharp, onnxruntime). */
 function withCallerStack(err: unknown, trace: Error): unknown {
   if (err instanceof EdgefnError && trace.stack) {
@@ -95,40 +109,29 @@ export async function load<M extends AnyModel = ImageClassifier>(dir: string, op
   const labels = await readLabels(versionDir, manifest, opts.verify);
   const modelFile = path.join(versionDir, manifest.model.file);
   const isolate = opts.isolate === 'auto' ? await autoIsolation(versionDir, manifest) : opts.isolate;
-  let session: RuntimeSession;
-  if (isolate !== 'none') {
-    session = await createIsolatedSession(isolate, {
-      format: manifest.format, ...(opts.runtime ? { runtime: opts.runtime } : {}), versionDir, model: manifest.model, files: manifest.files, verify: opts.verify,
-    }, opts.session);
-  } else {
-    // The bytes checked are the bytes loaded: no window for a file to change in between.
-    const source = await modelSource(versionDir, manifest.model, manifest.files, opts.verify);
-    const runtime = await resolveRuntime(manifest.format, opts.runtime);
-    session = await runtime.createSession(source, opts.session);
-  }
+  const task = taskFor(manifest, labels, opts);
+  const sessionReady = createSession(isolate, manifest, versionDir, opts);
+  // One blank input through the whole path before the model is handed out: libvips loads and
+  // starts on its first image (~150 ms on x86-64) and onnxruntime plans on its first run, and that
+  // cost belongs to loading, not to the application's first call. The decode starts only now,
+  // after a session host has been started, so that sharp loads on this thread while the host
+  // builds its session on its own: the cold start pays for the longer of the two, not the sum.
+  const warmUp = task.prepare(task.check(task.warmUpInput(), 'warm-up'));
+  warmUp.catch(() => {}); // awaited below; a failed session must not leave it unhandled
+  const session = await sessionReady;
   if (manifest.input.name === INFERRED_NAME && session.inputs.length === 1) manifest.input.name = session.inputs[0]!.name;
   if (manifest.output.name === INFERRED_NAME && session.outputs.length === 1) manifest.output.name = session.outputs[0]!.name;
-  let compat;
+  let pipeline: Pipeline<unknown, unknown>;
+  const defaults = { top: opts.top, threshold: opts.threshold };
   try {
-    compat = checkCompatibility(manifest, labels, session.inputs, session.outputs, modelFile);
+    const compat = checkCompatibility(manifest, labels, session.inputs, session.outputs, modelFile);
+    pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });
+    await pipeline.warmUp(warmUp, defaults);
   } catch (err) {
     await session.release();
     throw err;
   }
   log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, isolate === 'none' ? ' (on the main thread)' : ` (in a ${isolate})`);
-
-  const task = taskFor(manifest, labels, opts);
-  const pipeline = new Pipeline(task, { manifest, session, maxBatch: compat.batchable ? opts.maxBatch : 1 });
-  const defaults = { top: opts.top, threshold: opts.threshold };
-  // One blank image through the whole path before the model is handed out: libvips initialises
-  // on its first pipeline and onnxruntime plans on its first run (together ~40 ms here), and that
-  // cost belongs to loading, not to the application's first call.
-  try {
-    await pipeline.one(task.check(task.warmUpInput(), 'warm-up'), defaults);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
 
   let inFlight = 0;
   let disposed: Promise<void> | null = null;

@@ -11,6 +11,8 @@ import { EdgefnError, ErrorCode } from '../errors.js';
 import { expected, is } from '../util/validate.js';
 
 export const MANIFEST_VERSION = 1;
+/** The manifest's file name in a version folder. */
+export const MANIFEST_FILE = 'manifest.json';
 
 export const TASKS = ['image-classification', 'tabular-classification', 'regression'] as const;
 export const FORMATS = ['onnx', 'tfjs'] as const;

@@ -66,6 +66,12 @@ export class Pipeline<I, R> {
     }, options));
   }
 
+  /** Runs an input whose decode was started earlier (at load, alongside the session's creation). */
+  async warmUp(prepared: Promise<Prepared>, options: ResolvedCallOptions): Promise<void> {
+    const started = performance.now();
+    await this.infer([{ prepared: await prepared, started }], options);
+  }
+
   async one(input: I, options: ResolvedCallOptions): Promise<R> {
     const [result] = await this.infer([await this.prepare(input)], options);
     return result!;

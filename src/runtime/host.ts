@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { modelSource } from '../model/folder.js';
+import { modelSource } from '../model/files.js';
 import { resolveRuntime } from './index.js';
 import type { HostReply, HostRequest } from './protocol.js';
 import type { RuntimeSession } from './types.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { AnyModel } from '../model/load.js';
-import { readListedFile, sha256 } from '../model/folder.js';
+import { readListedFile, sha256 } from '../model/files.js';
 import type { FileRef } from '../model/manifest.js';
 import { percentile } from '../util/stats.js';
 import { expected, is } from '../util/validate.js';

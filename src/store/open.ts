@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { rm, writeFile, readFile } from 'node:fs/promises';
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
+import gt from 'semver/functions/gt.js';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { listVersionDirs, readManifest } from '../model/folder.js';
 import { load, type AnyModel } from '../model/load.js';
@@ -228,7 +228,7 @@ class Store {
       if (this.closed) return;
       const versions = await listVersionDirs(this.nameDir);
       for (const v of versions) {
-        if (!semver.gt(v, this.current.version)) break;
+        if (!gt(v, this.current.version)) break;
         const dir = path.join(this.nameDir, v);
         const report = await readReport(this.nameDir, v);
         const print = await fingerprint(dir, await readManifest(dir).catch(() => null));

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
+import valid from 'semver/functions/valid.js';
 import { debug } from '../util/debug.js';
 import { writeFileDurable } from './durable.js';
 
@@ -21,7 +21,7 @@ export interface StoreState {
 export const emptyState = (): StoreState => ({ stateVersion: 1, active: null, previous: null, updatedAt: new Date(0).toISOString() });
 
 function isVersion(v: unknown): v is string | null {
-  return v === null || (typeof v === 'string' && semver.valid(v) !== null);
+  return v === null || (typeof v === 'string' && valid(v) !== null);
 }
 
 /** Reads the state; a missing or unreadable file reads as empty (the store then picks a version). */
