@@ -9,15 +9,17 @@
  * ÷ edgefn, P3 batch ÷ sequential throughput, P4 cold start ratio, P5 RSS growth over 10,000 calls,
  * P6 CPU per inference at one call per second, spinning on and off.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { percentile } from '../src/util/stats.ts';
 import { folder200, inputs, ROOT, SIZES, type Size } from './lib/inputs.ts';
 import { FASHION, imagenet, imagenetOnnx, type BenchModel } from './lib/models.ts';
 import type { Request } from './worker.ts';
+
+const execFileAsync = promisify(execFile);
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 /** `--only latency,p3,p4,p5,p6` runs just those parts. */
@@ -159,23 +161,23 @@ async function memory(model: BenchModel, file: string, warmUp: number, n: number
   return out;
 }
 
+/** P6 at one call a second, spinning off (the default) and on, in plain node (bench/paced-child.mjs). */
 async function cpuPerInference(model: BenchModel, file: string, n: number) {
   const out: Record<string, number> = {};
-  // Spinning off (the default) and on; and off with V8's memory reducer off, since that idle-time
-  // garbage collection is most of what a Node process spends between calls a second apart.
-  const configs = [['Off', 'off', []], ['On', 'on', []], ['OffNoReducer', 'off', ['--no-memory-reducer']]] as const;
-  for (const [key, spin, flags] of configs) {
-    const w = await Worker.start('edgefn', model, spin, [...flags]);
-    // Warm enough that V8's compiler threads are done: their CPU is not the loop's.
-    await w.ask({ t: 'repeat', file, n: 300 });
-    const x = await w.ask({ t: 'paced', file, n, intervalMs: 1000 });
-    w.stop();
-    out[`spinning${key}CpuMsPerCall`] = x.totalCpuMs! / n;
-    out[`spinning${key}WorkCpuMsPerCall`] = x.workCpuMs! / n;
+  for (const [key, spin] of [['Off', 'off'], ['On', 'on']] as const) {
+    const { stdout } = await execFileAsync(process.execPath, [path.join(ROOT, 'bench/paced-child.mjs'), model.dir, file, String(n), '1000', spin]);
+    const x = JSON.parse(stdout) as Record<'startup' | 'steady' | 'floor', { totalCpuMs: number; workCpuMs: number }>;
+    const calls = { startup: 10, steady: n, floor: 10 };
+    for (const w of ['startup', 'steady'] as const) {
+      const name = `spinning${key}${w === 'steady' ? '' : 'Startup'}`;
+      out[`${name}CpuMsPerCall`] = x[w].totalCpuMs / calls[w];
+      out[`${name}WorkCpuMsPerCall`] = x[w].workCpuMs / calls[w];
+    }
+    out[`spinning${key}FloorCpuMsPerTick`] = x.floor.totalCpuMs / calls.floor;
   }
   out.P6 = out.spinningOffCpuMsPerCall! / out.spinningOffWorkCpuMsPerCall!;
+  out.P6startup = out.spinningOffStartupCpuMsPerCall! / out.spinningOffStartupWorkCpuMsPerCall!;
   out.P6spinningOn = out.spinningOnCpuMsPerCall! / out.spinningOnWorkCpuMsPerCall!;
-  out.P6noReducer = out.spinningOffNoReducerCpuMsPerCall! / out.spinningOffNoReducerWorkCpuMsPerCall!;
   return out;
 }
 
@@ -211,7 +213,7 @@ for (const model of models) {
   say(`P4 cold start to first result: edgefn ${f1(cs.edgefnColdMs)} ms vs hand-written ${f1(cs.handwrittenColdMs)} ms: **${f2(cs.P4)}**`);
   }
   if (part('p5')) {
-  const mem = await memory(model, sample, model.key === 'fashion' ? 5_000 : 300, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 1_000));
+  const mem = await memory(model, sample, model.key === 'fashion' ? 2_000 : 300, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 1_000));
   r.memory = mem;
   const m = (k: string) => `RSS ${f1(mem[`${k}RssMB`]!)} MB after ${mem.warmUpCalls} calls, growth over ${mem.calls} more ${f2(mem[`${k}GrowthMB`]!)} MB (V8 heap ${f2(mem[`${k}HeapGrowthMB`]!)} MB), ${f2(mem[`${k}MsPerCall`]!)} ms/call`;
   say(`P5 young generation at its ceiling: ${m('pinned')}: **${f2(mem.P5!)} MB**`);
@@ -221,7 +223,9 @@ for (const model of models) {
   if (part('p6')) {
   const cpu = await cpuPerInference(model, sample, values.quick ? 5 : 20);
   r.cpu = cpu;
-  say(`P6 CPU per inference at 1 call/s: spinning off (default) ${f1(cpu.spinningOffCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffWorkCpuMsPerCall!)} ms, **${f2(cpu.P6!)}x**); spinning on ${f1(cpu.spinningOnCpuMsPerCall!)} ms (work ${f1(cpu.spinningOnWorkCpuMsPerCall!)} ms, ${f2(cpu.P6spinningOn!)}x); spinning off with node --no-memory-reducer ${f1(cpu.spinningOffNoReducerCpuMsPerCall!)} ms (work ${f1(cpu.spinningOffNoReducerWorkCpuMsPerCall!)} ms, **${f2(cpu.P6noReducer!)}x**)`);
+  const c = (k: string) => `${f1(cpu[`spinning${k}CpuMsPerCall`]!)} ms (work ${f1(cpu[`spinning${k}WorkCpuMsPerCall`]!)} ms)`;
+  say(`P6 CPU per inference at 1 call/s, plain node, after start-up: spinning off (default) ${c('Off')}: **${f2(cpu.P6!)}x**; spinning on ${c('On')}: ${f2(cpu.P6spinningOn!)}x`);
+  say(`   floor (the same loop calling nothing): ${f2(cpu.spinningOffFloorCpuMsPerTick!)} ms a tick; the first 10 calls after start-up (V8's memory reducer collecting start-up garbage, once per process): ${c('OffStartup')}, ${f2(cpu.P6startup!)}x`);
   }
   results[model.key] = r;
 }

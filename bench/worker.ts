@@ -21,7 +21,6 @@ export type Request =
   | { t: 'batch'; files: string[] }
   | { t: 'sequential'; files: string[] }
   | { t: 'repeat'; file: string; n: number }
-  | { t: 'paced'; file: string; n: number; intervalMs: number }
   | { t: 'floor'; file: string };
 
 let contender: Contender | null = null;
@@ -49,7 +48,6 @@ async function makeFloor(): Promise<NonNullable<typeof floor>> {
   };
 }
 
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 async function handle(req: Request): Promise<unknown> {
   const t0 = performance.now();
@@ -79,20 +77,6 @@ async function handle(req: Request): Promise<unknown> {
       global.gc?.();
       const after = process.memoryUsage();
       return { rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapTotal, heapAfter: after.heapTotal, ms: performance.now() - t0 };
-    }
-    case 'paced': {
-      // A device loop: one call, then idle until the next tick. CPU over the whole period vs
-      // CPU inside the calls (the work itself).
-      let inside = 0;
-      const c0 = process.cpuUsage();
-      for (let i = 0; i < req.n; i++) {
-        const tick = performance.now();
-        const a = process.cpuUsage();
-        await contender!.classify(req.file);
-        inside += cpuMs(process.cpuUsage(a));
-        await new Promise((r) => setTimeout(r, Math.max(0, req.intervalMs - (performance.now() - tick))));
-      }
-      return { totalCpuMs: cpuMs(process.cpuUsage(c0)), workCpuMs: inside, n: req.n };
     }
   }
 }
