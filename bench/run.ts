@@ -3,11 +3,12 @@
  * bench/results/latest.json. Every contender runs in its own process; requests alternate between
  * contenders (A B A B ...) after a warm-up, so drift on a shared machine hits all of them alike.
  *
- *   npm run bench -- [--rounds 30] [--quick]
+ *   npm run bench -- [--rounds 30] [--quick] [--only latency,p3,p4,p5,p6]
  *
  * Figures: P0 floor (sharp alone + session.run alone), P1 edgefn ÷ hand-written, P2 transformers.js
- * ÷ edgefn, P3 batch ÷ sequential throughput, P4 cold start ratio, P5 RSS growth over 10,000 calls,
- * P6 CPU per inference at one call per second, spinning on and off.
+ * ÷ edgefn, P3 batch ÷ sequential throughput, P4 cold start ratio, P5 RSS growth over 10,000 calls
+ * in three node configurations, P6 CPU per inference at one call per second, spinning on and off, in
+ * plain node (bench/paced-child.mjs).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -155,6 +156,7 @@ async function memory(model: BenchModel, file: string, warmUp: number, n: number
     out[`${key}RssMB`] = x.rssBefore! / 2 ** 20;
     out[`${key}GrowthMB`] = (x.rssAfter! - x.rssBefore!) / 2 ** 20;
     out[`${key}HeapGrowthMB`] = (x.heapAfter! - x.heapBefore!) / 2 ** 20;
+    out[`${key}LiveGrowthMB`] = (x.liveAfter! - x.liveBefore!) / 2 ** 20;
     out[`${key}MsPerCall`] = x.ms! / n;
   }
   out.P5 = out.pinnedGrowthMB!;
@@ -213,9 +215,9 @@ for (const model of models) {
   say(`P4 cold start to first result: edgefn ${f1(cs.edgefnColdMs)} ms vs hand-written ${f1(cs.handwrittenColdMs)} ms: **${f2(cs.P4)}**`);
   }
   if (part('p5')) {
-  const mem = await memory(model, sample, model.key === 'fashion' ? 2_000 : 300, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 1_000));
+  const mem = await memory(model, sample, model.key === 'fashion' ? 5_000 : 300, model.key === 'fashion' ? 10_000 : (values.quick ? 500 : 1_000));
   r.memory = mem;
-  const m = (k: string) => `RSS ${f1(mem[`${k}RssMB`]!)} MB after ${mem.warmUpCalls} calls, growth over ${mem.calls} more ${f2(mem[`${k}GrowthMB`]!)} MB (V8 heap ${f2(mem[`${k}HeapGrowthMB`]!)} MB), ${f2(mem[`${k}MsPerCall`]!)} ms/call`;
+  const m = (k: string) => `RSS ${f1(mem[`${k}RssMB`]!)} MB after ${mem.warmUpCalls} calls, growth over ${mem.calls} more ${f2(mem[`${k}GrowthMB`]!)} MB (V8 heap ${f2(mem[`${k}HeapGrowthMB`]!)} MB, of it live objects ${f2(mem[`${k}LiveGrowthMB`]!)} MB), ${f2(mem[`${k}MsPerCall`]!)} ms/call`;
   say(`P5 young generation at its ceiling: ${m('pinned')}: **${f2(mem.P5!)} MB**`);
   say(`   node defaults: ${m('defaults')}`);
   say(`   --max-semi-space-size=1 (small boards): ${m('small')}`);

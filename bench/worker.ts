@@ -76,7 +76,7 @@ async function handle(req: Request): Promise<unknown> {
       for (let i = 0; i < req.n; i++) await contender!.classify(req.file);
       global.gc?.();
       const after = process.memoryUsage();
-      return { rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapTotal, heapAfter: after.heapTotal, ms: performance.now() - t0 };
+      return { rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapTotal, heapAfter: after.heapTotal, liveBefore: before.heapUsed, liveAfter: after.heapUsed, ms: performance.now() - t0 };
     }
   }
 }
