@@ -2,7 +2,7 @@
 // an application runs it (under the bench's TypeScript loader the process would carry the
 // loader's code and ticks too, which a device does not). Started by bench/run.ts.
 //
-//   node bench/paced-child.mjs <model dir> <image> <calls> <interval ms> <spinning on|off> [threads]
+//   node bench/paced-child.mjs <model dir> <image> <calls> <interval ms> <spinning on|off>
 //
 // Prints the CPU of three windows: the 10 calls right after start-up, when V8's memory reducer
 // collects the start-up garbage (a few full GCs, once per process, ~8 s after the burst of loading
@@ -11,10 +11,10 @@
 // spends waking once a second (timer, event loop, V8's idle tasks) whatever it runs.
 import { load } from '../dist/index.mjs';
 
-const [dir, file, n, intervalMs, spin, threads] = process.argv.slice(2);
+const [dir, file, n, intervalMs, spin] = process.argv.slice(2);
 const cpuMs = (u) => (u.user + u.system) / 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const classify = await load(dir, { spinning: spin === 'on', ...(threads ? { threads: Number(threads) } : {}) });
+const classify = await load(dir, { spinning: spin === 'on' });
 // Warm enough that V8's compiler threads are done: their CPU is not the loop's.
 for (let i = 0; i < 300; i++) await classify(file);
 
