@@ -62,13 +62,14 @@ async function handle(req: Request): Promise<unknown> {
       await floor!.infer();
       return { decodeMs: t1 - t0, inferMs: performance.now() - t1 };
     }
-    case 'batch': {
-      await contender!.batch!(req.files);
-      return { ms: performance.now() - t0 };
-    }
+    case 'batch':
     case 'sequential': {
-      for (const f of req.files) await contender!.classify(f);
-      return { ms: performance.now() - t0 };
+      // CPU of the whole process (every thread): how many cores the path keeps busy.
+      const c0 = process.cpuUsage();
+      if (req.t === 'batch') await contender!.batch!(req.files);
+      else for (const f of req.files) await contender!.classify(f);
+      const c = process.cpuUsage(c0);
+      return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
     }
     case 'repeat': {
       global.gc?.();
