@@ -280,4 +280,20 @@ Load('isolate: load errors from the host keep their codes', async () => {
   }
 });
 
+Load('isolate thread: a session that fails while the warm-up decode is under way rejects once, nothing unhandled', async () => {
+  const dir = await broken(async (d) => truncate(path.join(d, 'model.onnx'), 2000));
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await rejectsWith(() => load(dir, { isolate: 'thread', verify: false }), ErrorCode.MODEL_UNLOADABLE, /onnxruntime cannot load .*model\.onnx/);
+    // Give a stray rejection (the warm-up decode's) the turns it needs to surface.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await removeDir(path.dirname(dir));
+  }
+});
+
 Load.run();
