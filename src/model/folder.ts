@@ -12,8 +12,6 @@ import { readListedFile } from './files.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
 import { TEACHABLE_FILES, teachableManifest } from './teachable.js';
 
-export { MANIFEST_FILE };
-
 async function isFile(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isFile();

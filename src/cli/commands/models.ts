@@ -1,7 +1,7 @@
 import { readFile, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../../errors.js';
-import { MANIFEST_FILE } from '../../model/folder.js';
+import { MANIFEST_FILE } from '../../model/manifest.js';
 import { parseManifest } from '../../model/manifest.js';
 import type { GateReport } from '../../store/gate.js';
 import { open } from '../../store/open.js';
