@@ -48,7 +48,6 @@ async function makeFloor(): Promise<NonNullable<typeof floor>> {
   };
 }
 
-
 async function handle(req: Request): Promise<unknown> {
   const t0 = performance.now();
   switch (req.t) {
