@@ -45,6 +45,20 @@ export const ErrorCode = {
   DEVICE_FAILED: 'EDGEFN_DEVICE_FAILED',
   /** The model was disposed and cannot be called any more. */
   DISPOSED: 'EDGEFN_DISPOSED',
+  /** The process or thread running a model's session died; calls in flight fail, the next call starts a new one. */
+  SESSION_DIED: 'EDGEFN_SESSION_DIED',
+  /** The model answered with a value that is not a finite number (NaN, Infinity): never turned into a label. */
+  OUTPUT_INVALID: 'EDGEFN_OUTPUT_INVALID',
+  /** A sink (a results file, a GPIO pin, your callback) failed to take a result. */
+  SINK_FAILED: 'EDGEFN_SINK_FAILED',
+  /** The store's files could not be changed (state file, report, lock): nothing was activated. */
+  STORE_WRITE_FAILED: 'EDGEFN_STORE_WRITE_FAILED',
+  /** Another process holds the store's lock and did not let go in time. */
+  STORE_LOCKED: 'EDGEFN_STORE_LOCKED',
+  /** A version below the store's minimum version (`minVersion`) was asked to become active. */
+  DOWNGRADE_REFUSED: 'EDGEFN_DOWNGRADE_REFUSED',
+  /** Something failed that edgefn did not foresee; the message and `cause` say what. A bug: please report it. */
+  INTERNAL: 'EDGEFN_INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
