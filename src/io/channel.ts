@@ -22,7 +22,10 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   private error: unknown = null;
   private paused = false;
   private closing: Promise<void> | null = null;
-  /** Events dropped because the channel was full and the producer cannot pause. */
+  /**
+   * Events dropped because the channel was full and the producer cannot pause, and those still
+   * waiting here when the consumer ended the iteration.
+   */
   dropped = 0;
 
   constructor(private readonly options: ChannelOptions) {}
@@ -80,6 +83,8 @@ export class Channel<T> implements AsyncIterableIterator<T> {
 
   /** The consumer is done: release the device. Safe to call while a next() is pending. */
   async return(): Promise<IteratorResult<T>> {
+    // What the consumer never took is counted, not lost silently.
+    this.dropped += this.items.length;
     this.items.length = 0;
     this.end();
     this.closing ??= Promise.resolve(this.options.close?.());

@@ -15,12 +15,21 @@
 export const OVERFLOW_POLICIES = ['latest', 'drop-oldest', 'block', 'reject'] as const;
 export type OverflowPolicy = (typeof OVERFLOW_POLICIES)[number];
 
-/** Why an item left the queue without being processed. */
-export type DropReason = 'stale' | 'overflow' | 'rejected' | 'shutdown';
+/**
+ * Why an item was not processed: the queue's reasons, and `stopped` for an item the source gave
+ * while the loop was stopping (it never reached the queue).
+ */
+export type DropReason = 'stale' | 'overflow' | 'rejected' | 'shutdown' | 'stopped';
+
+/**
+ * What take() gives once the queue is closed and empty: a value no source can yield, so an item
+ * that happens to be `undefined` can never be mistaken for the end.
+ */
+export const CLOSED: unique symbol = Symbol('edgefn.queue.closed');
 
 export class BoundedQueue<T> {
   private readonly items: T[] = [];
-  private readonly takers: ((item: T | undefined) => void)[] = [];
+  private readonly takers: ((item: T | typeof CLOSED) => void)[] = [];
   private readonly spaceWaiters: (() => void)[] = [];
   private closed = false;
 
@@ -63,8 +72,8 @@ export class BoundedQueue<T> {
     }
   }
 
-  /** The next item (the newest under `latest`), waiting for one; undefined once closed and empty. */
-  take(): Promise<T | undefined> {
+  /** The next item (the newest under `latest`), waiting for one; CLOSED once closed and empty. */
+  take(): Promise<T | typeof CLOSED> {
     if (this.items.length > 0) {
       let item: T;
       if (this.policy === 'latest') {
@@ -76,14 +85,14 @@ export class BoundedQueue<T> {
       this.spaceWaiters.shift()?.();
       return Promise.resolve(item);
     }
-    if (this.closed) return Promise.resolve(undefined);
+    if (this.closed) return Promise.resolve(CLOSED);
     return new Promise((resolve) => this.takers.push(resolve));
   }
 
-  /** No more items: takers get what is left, then undefined; blocked producers are released. */
+  /** No more items: takers get what is left, then CLOSED; blocked producers are released. */
   close(): void {
     this.closed = true;
-    for (const t of this.takers.splice(0)) t(undefined);
+    for (const t of this.takers.splice(0)) t(CLOSED);
     for (const w of this.spaceWaiters.splice(0)) w();
   }
 

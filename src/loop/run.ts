@@ -2,114 +2,45 @@
  * run(): a device loop. A source (serial readings, GPIO events, camera frames, files) feeds a
  * bounded queue; the model takes from it; results go to a sink. Every item is counted: received
  * = processed + failed + dropped + buffered (readings waiting to complete a window) + queued +
- * in flight; once the loop has stopped, queued and in flight are 0. A bad item is one failure, reported, and the loop goes on.
+ * in flight; once the loop has stopped, queued and in flight are 0. A bad item is one failure,
+ * reported, and the loop goes on. An item the source gives while the loop stops is counted too
+ * (dropped as `stopped`).
  *
  * Waiting for input costs no CPU: the loop awaits the source's promises (streams, interrupts,
  * file-system events) and never polls.
  */
-import { EdgefnError, ErrorCode, isEdgefnError } from '../errors.js';
+import { EdgefnError, ErrorCode, isEdgefnError, messageOf } from '../errors.js';
 import type { AnyModel } from '../model/load.js';
 import { debug } from '../util/debug.js';
-import { checkKeys, invalidArgument, is } from '../util/validate.js';
-import { BoundedQueue, OVERFLOW_POLICIES, type DropReason, type OverflowPolicy } from './queue.js';
+import { checkRunOptions } from './options.js';
+import { BoundedQueue, CLOSED } from './queue.js';
 import { Windower } from './window.js';
-import type { Sink, Source } from './types.js';
+import type { Loop, LoopStats, RunOptions } from './types.js';
+
+export type { Loop, LoopStats, RunOptions } from './types.js';
 
 const log = debug('loop');
-
-export interface RunOptions<I, R> {
-  /** Where inputs come from: any async iterable (see serialSource, gpioSource, cameraSource, folderSource). */
-  source: Source<I>;
-  /**
-   * The model: a loaded model or store, or any async function. A windowed tabular model
-   * (`input.window` in its manifest) gets windows built from the source's readings.
-   */
-  model: ((input: never) => Promise<R>) | AnyModel;
-  /** Where results go: a function, or an object with write() and close(). Optional. */
-  sink?: Sink<R, I>;
-  /** Queue between source and model. Default `{ capacity: 8, policy: 'drop-oldest' }`. */
-  queue?: { capacity?: number; policy?: OverflowPolicy };
-  /** Stops the loop when aborted. */
-  signal?: AbortSignal;
-  /** Stop on SIGINT and SIGTERM (the handlers are removed when the loop ends). Default true. */
-  handleSignals?: boolean;
-  /**
-   * What happens to queued items when the loop is stopped: `drain` processes them, `discard`
-   * drops them (counted as `shutdown`). Default `discard` for the `latest` policy (old frames
-   * are worth nothing), `drain` otherwise.
-   */
-  onStop?: 'drain' | 'discard';
-  /** Model calls at a time. Default 1. */
-  concurrency?: number;
-  /** Told of every failed item (bad reading, undecodable frame, model or sink error). */
-  onError?: (error: EdgefnError, input: unknown) => void;
-}
-
-export interface LoopStats {
-  /** Items the loop took from the source (good and bad). */
-  received: number;
-  /** Items the model answered and the sink took. */
-  processed: number;
-  /** Items that failed: bad input, a model error or a sink error. */
-  failed: number;
-  /** Failures by error code. */
-  failedBy: Record<string, number>;
-  /** Items dropped by the queue, by reason, and by the source before the loop saw them. */
-  dropped: Record<DropReason | 'source', number>;
-  /** Readings held in a window that has not produced a result (windowed models only). */
-  buffered: number;
-  queued: number;
-  inFlight: number;
-  running: boolean;
-  /** Why the loop ended: the source ended or failed, the signal aborted it, an OS signal, stop(). */
-  stoppedBy: 'end' | 'error' | 'abort' | 'SIGINT' | 'SIGTERM' | 'stop' | null;
-  /** The source's own failure that ended the loop (not an item: not in `failed`). */
-  error?: EdgefnError;
-}
-
-export interface Loop {
-  /** A snapshot of the counters. */
-  readonly stats: LoopStats;
-  /** Resolves with the final counters when the loop has stopped and closed its source and sink. */
-  readonly done: Promise<LoopStats>;
-  /** Stops the loop (as the signal would) and waits for it. */
-  stop(): Promise<LoopStats>;
-}
 
 /** How long stopping waits for a source to end (see done below). */
 const RETURN_TIMEOUT_MS = 2000;
 
-const RUN_KEYS = new Set(['source', 'model', 'sink', 'queue', 'signal', 'handleSignals', 'onStop', 'concurrency', 'onError']);
-
-function toEdgefnError(err: unknown, input: string): EdgefnError {
+/**
+ * An error as the loop counts it: an EdgefnError keeps its code; anything else gets the code of
+ * the part that raised it (the model function: RUNTIME_FAILED, the sink: SINK_FAILED, the source
+ * or a device: DEVICE_FAILED).
+ */
+function toEdgefnError(err: unknown, input: string, code: ErrorCode): EdgefnError {
   if (isEdgefnError(err)) return err;
-  return new EdgefnError(ErrorCode.RUNTIME_FAILED, err instanceof Error ? err.message : String(err), { cause: err, input });
+  return new EdgefnError(code, `${input}: ${messageOf(err)}`, { cause: err, input });
 }
 
 export function run<I, R>(options: RunOptions<I, R>): Loop {
-  if (!is.object(options as unknown)) throw invalidArgument('an options object', 'options', options);
-  checkKeys(options, RUN_KEYS);
+  const { capacity, policy, onStop, concurrency } = checkRunOptions(options);
   const { source, model, sink } = options;
-  if (source === null || typeof source !== 'object' || typeof (source as AsyncIterable<I>)[Symbol.asyncIterator] !== 'function') {
-    throw invalidArgument('an async iterable', 'source', source);
-  }
-  if (typeof model !== 'function') throw invalidArgument('a model (a function)', 'model', model);
-  if (sink !== undefined && typeof sink !== 'function' && !(is.object(sink) && typeof sink.write === 'function')) {
-    throw invalidArgument('a function or { write, close? }', 'sink', sink);
-  }
-  const capacity = options.queue?.capacity ?? 8;
-  if (!is.positiveInteger(capacity)) throw invalidArgument('a positive integer', 'queue.capacity', capacity);
-  const policy = options.queue?.policy ?? 'drop-oldest';
-  if (!is.oneOf(policy, OVERFLOW_POLICIES)) throw invalidArgument(`one of ${OVERFLOW_POLICIES.join(', ')}`, 'queue.policy', policy);
-  const onStop = options.onStop ?? (policy === 'latest' ? 'discard' : 'drain');
-  if (!is.oneOf(onStop, ['drain', 'discard'] as const)) throw invalidArgument('drain or discard', 'onStop', onStop);
-  const concurrency = options.concurrency ?? 1;
-  if (!is.positiveInteger(concurrency)) throw invalidArgument('a positive integer', 'concurrency', concurrency);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalidArgument('an AbortSignal', 'signal', options.signal);
 
   const stats: LoopStats = {
     received: 0, processed: 0, failed: 0, failedBy: {},
-    dropped: { stale: 0, overflow: 0, rejected: 0, shutdown: 0, source: 0 },
+    dropped: { stale: 0, overflow: 0, rejected: 0, shutdown: 0, stopped: 0, source: 0 },
     buffered: 0, queued: 0, inFlight: 0, running: true, stoppedBy: null,
   };
   /** Tells onError; a hook that throws must not stop the loop. */
@@ -117,11 +48,11 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     try {
       options.onError?.(e, input);
     } catch (hookErr) {
-      process.emitWarning(`edgefn: onError threw: ${hookErr instanceof Error ? hookErr.message : String(hookErr)}`, { code: 'EDGEFN_HOOK_FAILED' });
+      process.emitWarning(`edgefn: onError threw: ${messageOf(hookErr)}`, { code: 'EDGEFN_HOOK_FAILED' });
     }
   };
-  const fail = (err: unknown, input: unknown, where: string) => {
-    const e = toEdgefnError(err, where);
+  const fail = (err: unknown, input: unknown, where: string, code: ErrorCode) => {
+    const e = toEdgefnError(err, where, code);
     stats.failed++;
     stats.failedBy[e.code] = (stats.failedBy[e.code] ?? 0) + 1;
     log('failed %s: %s', where, e.message);
@@ -160,60 +91,86 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
 
   /** 1 while the pump waits for room under `block`: that item is counted as queued. */
   let pushing = 0;
+  /**
+   * The source's next() that a stop overtook. The source may still give its item: that item was
+   * produced, so it is counted (dropped as `stopped`), never lost.
+   */
+  let overtaken: Promise<IteratorResult<unknown>> | null = null;
+
+  /** One item from the source, counted and checked, into the queue (or the window). */
+  async function admit(item: unknown, where: string): Promise<void> {
+    stats.received++;
+    if (item instanceof Error) return fail(item, item, where, ErrorCode.DEVICE_FAILED);
+    if (item === undefined || item === null) {
+      // The queue must never carry "no item": it is one bad item, not the end of the loop.
+      return fail(new EdgefnError(ErrorCode.INPUT_INVALID, `${where} is ${String(item)}: a source yields inputs, or an Error for a bad one`, { input: where }), item, where, ErrorCode.INPUT_INVALID);
+    }
+    let input: unknown = item;
+    if (windower) {
+      try {
+        const w = windower.push(item, where);
+        if (w === null) {
+          stats.buffered++;
+          return;
+        }
+        // The window carries this reading to the queue; the older ones in it were counted
+        // as buffered when they arrived and stay so (they completed no window of their own).
+        input = w;
+      } catch (err) {
+        return fail(err, item, where, ErrorCode.INPUT_INVALID);
+      }
+    }
+    pushing = 1;
+    await queue.push(input);
+    pushing = 0;
+  }
 
   async function pump(): Promise<void> {
     let index = 0;
     while (!stopping) {
-      const next = await Promise.race([iterator.next(), stopRequested]);
-      if (next === null) break;
+      const pending = iterator.next();
+      const next = await Promise.race([pending, stopRequested]);
+      if (next === null) {
+        overtaken = pending;
+        break;
+      }
       if (next.done) {
         stats.stoppedBy ??= 'end';
         break;
       }
-      const item = next.value;
-      const where = `item ${index++}`;
-      stats.received++;
-      if (item instanceof Error) {
-        fail(item, item, where);
-        continue;
-      }
-      let input: unknown = item;
-      if (windower) {
-        try {
-          const w = windower.push(item, where);
-          if (w === null) {
-            stats.buffered++;
-            continue;
-          }
-          // The window carries this reading to the queue; the older ones in it were counted
-          // as buffered when they arrived and stay so (they completed no window of their own).
-          input = w;
-        } catch (err) {
-          fail(err, item, where);
-          continue;
-        }
-      }
-      pushing = 1;
-      await queue.push(input);
-      pushing = 0;
+      await admit(next.value, `item ${index++}`);
     }
   }
+
+  /** Counts what an overtaken next() gives: an item is dropped as `stopped`; the end or a failure is no item. */
+  const settleOvertaken = (): Promise<void> | undefined => overtaken?.then(
+    (r) => {
+      if (r.done) return;
+      stats.received++;
+      stats.dropped.stopped++;
+      log('an item the source gave while stopping: dropped as stopped');
+    },
+    (err: unknown) => log('the source failed while stopping: %s', messageOf(err)),
+  );
 
   async function consume(): Promise<void> {
     for (;;) {
       const input = await queue.take();
-      if (input === undefined) return;
+      if (input === CLOSED) return;
       stats.inFlight++;
+      let result: R;
       try {
-        const result = await call(input);
-        try {
-          await write?.(result, input as I);
-          stats.processed++;
-        } catch (err) {
-          fail(err, input, 'sink');
-        }
+        result = await call(input);
       } catch (err) {
-        fail(err, input, 'model');
+        stats.inFlight--;
+        fail(err, input, 'model', ErrorCode.RUNTIME_FAILED);
+        continue;
+      }
+      try {
+        await write?.(result, input as I);
+        stats.processed++;
+      } catch (err) {
+        fail(err, input, 'sink', ErrorCode.SINK_FAILED);
       } finally {
         stats.inFlight--;
       }
@@ -233,18 +190,23 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     try {
       await pump();
     } catch (err) {
-      stats.error = toEdgefnError(err, 'source');
+      stats.error = toEdgefnError(err, 'source', ErrorCode.DEVICE_FAILED);
       stats.stoppedBy ??= 'error';
       log('source failed: %s', stats.error.message);
       report(stats.error, undefined);
     }
     stopping = true;
     // Ends the source: closes the port, unwatches the pin, stops the capture timer. An async
-    // generator suspended in an await only runs its return() after that await: bounded, so a
-    // source waiting forever cannot hold the loop open.
+    // generator suspended in an await only runs its return() after that await (and gives the
+    // item it was making first, counted by settleOvertaken): bounded, so a source waiting
+    // forever cannot hold the loop open. An item given after the bound is still counted, in
+    // `stats`, after `done` has resolved.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.resolve(iterator.return?.()).catch((err: unknown) => log('closing the source failed: %s', err)),
+      Promise.all([
+        settleOvertaken(),
+        Promise.resolve().then(() => iterator.return?.()).catch((err: unknown) => log('closing the source failed: %s', messageOf(err))),
+      ]),
       new Promise<void>((r) => { timer = setTimeout(() => { log('the source did not end within %d ms', RETURN_TIMEOUT_MS); r(); }, RETURN_TIMEOUT_MS); }),
     ]);
     clearTimeout(timer);
@@ -252,9 +214,10 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
     queue.close();
     await Promise.all(consumers);
     if (sink !== undefined && typeof sink !== 'function') {
-      await Promise.resolve(sink.close?.()).catch((err: unknown) => {
-        stats.error ??= toEdgefnError(err, 'sink');
-        report(stats.error, undefined);
+      await Promise.resolve().then(() => sink.close?.()).catch((err: unknown) => {
+        const e = toEdgefnError(err, 'sink', ErrorCode.SINK_FAILED);
+        stats.error ??= e;
+        report(e, undefined);
       });
     }
     options.signal?.removeEventListener('abort', onAbort);

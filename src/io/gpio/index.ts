@@ -2,6 +2,7 @@
  * GPIO as a loop source (edge interrupts: a button, a PIR sensor) and as a sink (an LED, a relay,
  * a buzzer). Interrupts arrive through onoff's epoll watcher: waiting costs no CPU.
  */
+import { EdgefnError, ErrorCode, messageOf } from '../../errors.js';
 import { invalidArgument } from '../../util/validate.js';
 import { Channel } from '../channel.js';
 import { openPin, type BinaryValue, type Pin, type PinOptions } from './pin.js';
@@ -46,25 +47,36 @@ export interface GpioOutputOptions<R> extends Omit<PinOptions, 'direction' | 'ed
 
 /**
  * A sink that drives an output pin: on for results that `when` picks, off otherwise; off and
- * released when the loop stops.
+ * released when the loop stops. A write the pin refuses is DEVICE_FAILED (counted by the loop
+ * under that code); the next result tries the pin again.
  */
 export async function gpioOutput<R>(options: GpioOutputOptions<R>): Promise<{ write(result: R): Promise<void>; close(): Promise<void>; pin: Pin }> {
   const { when, ...pinOptions } = options;
   if (typeof when !== 'function') throw invalidArgument('a function of the result', 'when', when);
   const pin = await openPin({ ...pinOptions, direction: 'low' });
+  const set = async (v: BinaryValue) => {
+    try {
+      await pin.write(v);
+    } catch (err) {
+      throw new EdgefnError(ErrorCode.DEVICE_FAILED, `GPIO ${pin.bcm}: writing ${v} failed: ${messageOf(err)}`, { cause: err, input: `GPIO ${pin.bcm}` });
+    }
+  };
   let last: BinaryValue = 0;
   return {
     pin,
     async write(result) {
       const v: BinaryValue = when(result) ? 1 : 0;
       if (v !== last) {
-        last = v;
-        await pin.write(v);
+        await set(v);
+        last = v; // only once the pin took it: a failed write is tried again with the next result
       }
     },
     async close() {
-      await pin.write(0);
-      pin.unexport();
+      try {
+        await set(0);
+      } finally {
+        pin.unexport();
+      }
     },
   };
 }
