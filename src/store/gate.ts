@@ -1,24 +1,31 @@
 /**
  * The gate a version passes before it becomes active, in order:
- *   1. integrity      every listed file is there and matches its sha256
- *   2. signature      with trusted keys configured, a valid Ed25519 signature by one of them
- *   3. compatibility  the model loads and matches its manifest (load() does this)
- *   4. validation     golden-set accuracy and p50 latency, against the manifest and the active version
- * The same function serves `edgefn models verify`, activation and the watcher.
+ *   1. settled        nothing in the folder changed for settleMs (./settle.ts)
+ *   2. signature      with trusted keys configured, a valid Ed25519 signature by one of them,
+ *                     checked before any file is hashed (./trust.ts)
+ *   3. integrity      every listed file is a regular file inside the folder and matches its sha256
+ *   4. compatibility  the model loads and matches its manifest (load() does this)
+ *   5. validation     golden-set accuracy and p50 latency, against the manifest and the active
+ *                     version measured side by side (./latency.ts)
+ * The same function serves `edgefn models verify`, activation, the watcher and every boot (with
+ * `skipValidation`: steps 1–4, the signature still first).
  */
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, messageOf, type ErrorCode as Code } from '../errors.js';
-import { sha256, verifyListedFile } from '../model/files.js';
-import { readLabels, readManifest } from '../model/folder.js';
 import { load, type AnyModel } from '../model/load.js';
-import { MANIFEST_FILE, type Manifest } from '../model/manifest.js';
 import type { LoadOptions } from '../model/options.js';
-import { goldenKey, readGoldenSet, scoreGoldenSet, type GoldenScore, type GoldenSet } from './golden.js';
-import { verifyManifest } from './signature.js';
+import { readSharedGoldenSet, type GoldenScore, type GoldenSet } from './golden.js';
+import { confirmLatency, scorePaired } from './latency.js';
+import { walkVersion } from './settle.js';
+import { checkVersion, Rejection, rejectAt, type GateStep } from './trust.js';
 
-export type GateStep = 'integrity' | 'signature' | 'compatibility' | 'validation';
+export type { GateStep } from './trust.js';
+export { fingerprint } from './settle.js';
+export { checkVersion } from './trust.js';
+
+/** What `verify` and every report say when a version is judged on its own golden set alone. */
+export const NO_SHARED_GOLDEN_WARNING = 'no store-wide golden set: the version\'s own golden set was written by whoever built it, so a version whose golden labels were rigged to match its model passes (put one at <store>/<name>/golden/index.json)';
 
 export interface GatePolicy {
   /** Trusted Ed25519 public keys; when non-empty every version must be signed by one. */
@@ -27,7 +34,7 @@ export interface GatePolicy {
   accuracyMargin: number;
   /** Budget for the candidate's p50 latency per golden-set call, in ms. */
   maxLatencyMs?: number;
-  /** Budget for the candidate's p50 latency as a multiple of the active version's on the same set. */
+  /** Budget for the candidate's p50 latency as a multiple of the active version's, measured side by side. */
   maxLatencyRatio?: number;
   /** Files changed less than this long ago mean the folder is still being copied. */
   settleMs: number;
@@ -47,8 +54,11 @@ export interface GateReport {
   baselineAccuracy?: number | null;
   baselineVersion?: string | null;
   p50Ms?: number;
+  /** The active version's p50, measured in the same moment as the candidate's. */
   baselineP50Ms?: number | null;
   golden?: { items: number; sources: string[] };
+  /** Checks the gate could not make as well as it should, said out loud (see NO_SHARED_GOLDEN_WARNING). */
+  warnings?: string[];
   /** Identifies the files checked: a rejected version is retried only when this changes. */
   fingerprint: string;
   checkedAt: string;
@@ -59,96 +69,29 @@ export interface GateInput {
   loadOptions: LoadOptions;
   /** The version now active, to compare against. */
   baseline?: AnyModel | null;
-  /** A store-wide golden set, run in addition to the version's own. */
+  /**
+   * A store's model folder (`<store>/<name>`): the gate reads its store-wide golden set
+   * (`golden/index.json`) and runs it in addition to the version's own. No such file: none.
+   * One that is there but broken rejects the version at 'validation' with the underlying code.
+   */
+  sharedGoldenFrom?: string;
+  /** A store-wide golden set already read (instead of `sharedGoldenFrom`). */
   sharedGolden?: GoldenSet | null;
-  /** Cache of baseline scores by golden-set key and version. */
+  /** @deprecated No effect: the baseline is measured beside the candidate every time (see ./latency.ts). */
   baselineScores?: Map<string, GoldenScore>;
-  /** Skip step 4 (a rollback to a version validated before). */
+  /** Skip validation (a boot, or a rollback to a version validated before). */
   skipValidation?: boolean;
 }
 
-/** Thrown inside the gate to stop at a step; turned into a rejected report. */
-class Rejection extends Error {
-  constructor(readonly step: GateStep, readonly code: Code, message: string) {
-    super(message);
-  }
-}
-
-/** The manifest and the files it lists directly (golden images are covered by the index's hashes). */
-function listedFiles(manifest: Manifest | null): string[] {
-  if (!manifest) return [MANIFEST_FILE];
-  return [
-    MANIFEST_FILE,
-    manifest.model.file,
-    ...manifest.files.map((f) => f.file),
-    ...(Array.isArray(manifest.labels) ? [] : [manifest.labels.file]),
-    ...(manifest.golden ? [manifest.golden.file] : []),
-  ];
-}
-
-/** Size and modification time of the manifest and every file it lists. */
-export async function fingerprint(versionDir: string, manifest: Manifest | null): Promise<string> {
-  const parts: string[] = [];
-  for (const f of listedFiles(manifest)) {
-    try {
-      const s = await stat(path.join(versionDir, f));
-      parts.push(`${f}:${s.size}:${s.mtimeMs}`);
-    } catch {
-      parts.push(`${f}:missing`);
-    }
-  }
-  return sha256(Buffer.from(parts.join('\n'))).slice(0, 32);
-}
-
-/** When the folder last changed: the newest modification time among the listed files. */
-async function newestChange(versionDir: string, manifest: Manifest | null): Promise<number> {
-  let newest = 0;
-  for (const f of listedFiles(manifest)) {
-    try {
-      newest = Math.max(newest, (await stat(path.join(versionDir, f))).mtimeMs);
-    } catch {
-      // a missing file is judged by the integrity step
-    }
-  }
-  return newest;
-}
-
-async function checkIntegrity(versionDir: string, policy: GatePolicy): Promise<{ manifest: Manifest; golden: GoldenSet | null }> {
-  let manifest: Manifest | null = null;
+/** The store-wide set the caller asked for, or null; a broken one is a Rejection. */
+async function sharedSet(input: GateInput): Promise<GoldenSet | null> {
+  if (input.sharedGoldenFrom === undefined) return input.sharedGolden ?? null;
   try {
-    manifest = await readManifest(versionDir);
-    if (manifest.ready !== undefined) {
-      try {
-        await stat(path.join(versionDir, manifest.ready));
-      } catch {
-        throw new EdgefnError(ErrorCode.VERSION_INCOMPLETE, `${versionDir} is still being copied: its marker file ${manifest.ready} (ready) is not there yet`, { input: versionDir, field: 'ready' });
-      }
-    } else if (Date.now() - (await newestChange(versionDir, manifest)) < policy.settleMs) {
-      throw new EdgefnError(ErrorCode.VERSION_INCOMPLETE, `${versionDir} is still being copied: its files changed less than ${policy.settleMs} ms ago`, { input: versionDir });
-    }
-    if (manifest.model.sha256 === undefined) {
-      throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${path.join(versionDir, MANIFEST_FILE)}: model.sha256 is required for a version in a store`, { input: versionDir, field: 'model.sha256' });
-    }
-    await verifyListedFile(versionDir, manifest.model, 'model');
-    for (const [i, f] of manifest.files.entries()) await verifyListedFile(versionDir, f, `files[${i}]`);
-    await readLabels(versionDir, manifest, true);
-    const golden = manifest.golden ? await readGoldenSet(versionDir, manifest.golden, true) : null;
-    return { manifest, golden };
+    return await readSharedGoldenSet(input.sharedGoldenFrom);
   } catch (err) {
-    if (err instanceof EdgefnError) {
-      // A file missing from a folder that changed a moment ago is a copy in progress, not damage.
-      if (err.code === ErrorCode.MODEL_MISSING && Date.now() - (await newestChange(versionDir, manifest)) < policy.settleMs) {
-        throw new Rejection('integrity', ErrorCode.VERSION_INCOMPLETE, `${versionDir} is still being copied: ${err.message}`);
-      }
-      throw new Rejection('integrity', err.code, err.message);
-    }
-    throw err;
+    if (!(err instanceof EdgefnError)) throw err;
+    throw new Rejection('validation', err.code, `the store-wide golden set ${path.join(input.sharedGoldenFrom, 'golden', 'index.json')} cannot be used: ${err.message}`);
   }
-}
-
-async function score(model: AnyModel, sets: GoldenSet[]): Promise<GoldenScore> {
-  const combined: GoldenSet = { source: 'combined', dir: '/', items: sets.flatMap((s) => s.items.map((i) => ('file' in i ? { ...i, file: path.join(s.dir, i.file) } : i))) };
-  return scoreGoldenSet(model, combined);
 }
 
 /**
@@ -157,24 +100,15 @@ async function score(model: AnyModel, sets: GoldenSet[]): Promise<GoldenScore> {
  */
 export async function runGate(versionDir: string, input: GateInput): Promise<{ report: GateReport; model: AnyModel | null }> {
   const { policy } = input;
-  const version = path.basename(versionDir);
-  const report: GateReport = { name: null, version, verdict: 'rejected', fingerprint: '', checkedAt: new Date().toISOString() };
+  const report: GateReport = { name: null, version: path.basename(versionDir), verdict: 'rejected', fingerprint: '', checkedAt: new Date().toISOString() };
   let model: AnyModel | null = null;
-  // Taken first, so a rejection at any step is tied to the files as they were when checked.
-  report.fingerprint = await fingerprint(versionDir, await readManifest(versionDir).catch(() => null));
   try {
-    const { manifest, golden } = await checkIntegrity(versionDir, policy);
+    // Walked first, so a rejection at any step is tied to the files as they were when checked.
+    const walk = await rejectAt('integrity', () => walkVersion(versionDir));
+    report.fingerprint = walk.fingerprint;
+    const { manifest, golden, signedBy } = await checkVersion(versionDir, policy, walk);
     report.name = manifest.name;
-    if (manifest.version !== version) {
-      throw new Rejection('integrity', ErrorCode.MANIFEST_INVALID, `${versionDir}: the folder is named ${version} but its manifest says version ${manifest.version}`);
-    }
-
-    if (policy.trustedKeys.length > 0) {
-      const raw = JSON.parse(await readFile(path.join(versionDir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
-      const v = verifyManifest(raw, manifest.signature, policy.trustedKeys);
-      if (!v.ok) throw new Rejection('signature', ErrorCode.SIGNATURE_INVALID, `${versionDir}: ${v.reason}`);
-      report.signedBy = v.keyId;
-    }
+    if (signedBy) report.signedBy = signedBy;
 
     try {
       model = await load(versionDir, input.loadOptions);
@@ -185,39 +119,13 @@ export async function runGate(versionDir: string, input: GateInput): Promise<{ r
     // Golden sets score classifiers; a regression version is gated on integrity, signature and
     // compatibility only.
     if (!input.skipValidation && manifest.task !== 'regression') {
-      const sets = [golden, input.sharedGolden ?? null].filter((s): s is GoldenSet => s !== null);
+      const shared = await sharedSet(input);
+      if (!shared) report.warnings = [NO_SHARED_GOLDEN_WARNING];
+      const sets = [golden, shared].filter((s): s is GoldenSet => s !== null);
       if (sets.length === 0) {
         throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${versionDir}: no golden set to validate it on (manifest golden, or the store's golden/index.json)`);
       }
-      const candidate = await score(model, sets);
-      report.accuracy = candidate.accuracy;
-      report.p50Ms = candidate.p50Ms;
-      report.golden = { items: candidate.total, sources: sets.map((s) => s.source) };
-      const baseline = input.baseline ?? null;
-      report.baselineVersion = baseline?.version ?? null;
-      let base: GoldenScore | null = null;
-      if (baseline) {
-        const key = `${baseline.version}:${sets.map(goldenKey).join('+')}`;
-        base = input.baselineScores?.get(key) ?? (await score(baseline, sets));
-        input.baselineScores?.set(key, base);
-      }
-      report.baselineAccuracy = base?.accuracy ?? null;
-      report.baselineP50Ms = base?.p50Ms ?? null;
-
-      const min = manifest.golden?.minAccuracy;
-      const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
-      if (min !== undefined && candidate.accuracy < min) {
-        throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: golden-set accuracy ${pct(candidate.accuracy)} is below its golden.minAccuracy ${pct(min)}`);
-      }
-      if (base && candidate.accuracy < base.accuracy - input.policy.accuracyMargin) {
-        throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: golden-set accuracy ${pct(candidate.accuracy)} is more than ${pct(input.policy.accuracyMargin)} below the active ${baseline!.version}'s ${pct(base.accuracy)}`);
-      }
-      if (policy.maxLatencyMs !== undefined && candidate.p50Ms > policy.maxLatencyMs) {
-        throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: p50 latency ${candidate.p50Ms.toFixed(1)} ms is over the ${policy.maxLatencyMs} ms budget`);
-      }
-      if (base && policy.maxLatencyRatio !== undefined && candidate.p50Ms > base.p50Ms * policy.maxLatencyRatio) {
-        throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: p50 latency ${candidate.p50Ms.toFixed(1)} ms is over ${policy.maxLatencyRatio}x the active version's ${base.p50Ms.toFixed(1)} ms`);
-      }
+      await validate(model, input, sets, report, manifest);
     }
     report.verdict = 'accepted';
     return { report, model };
@@ -229,4 +137,33 @@ export async function runGate(versionDir: string, input: GateInput): Promise<{ r
     report.reason = err.message;
     return { report, model: null };
   }
+}
+
+/** Step 5: accuracy against the manifest and the active version, then latency (confirmed). */
+async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], report: GateReport, manifest: { name: string; version: string; golden?: { minAccuracy?: number } }): Promise<void> {
+  const baseline = input.baseline ?? null;
+  const measure = () => rejectAt('validation', () => scorePaired(model, baseline, sets));
+  const first = await measure();
+  const { candidate, baseline: base } = first;
+  report.accuracy = candidate.accuracy;
+  report.golden = { items: candidate.total, sources: sets.map((s) => s.source) };
+  report.baselineVersion = baseline?.version ?? null;
+  report.baselineAccuracy = base?.accuracy ?? null;
+
+  const fail = (why: string) => new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: ${why}`);
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const min = manifest.golden?.minAccuracy;
+  try {
+    if (min !== undefined && candidate.accuracy < min) throw fail(`golden-set accuracy ${pct(candidate.accuracy)} is below its golden.minAccuracy ${pct(min)}`);
+    if (base && candidate.accuracy < base.accuracy - input.policy.accuracyMargin) {
+      throw fail(`golden-set accuracy ${pct(candidate.accuracy)} is more than ${pct(input.policy.accuracyMargin)} below the active ${baseline!.version}'s ${pct(base.accuracy)}`);
+    }
+  } finally {
+    report.p50Ms = candidate.p50Ms;
+    report.baselineP50Ms = base?.p50Ms ?? null;
+  }
+  const latency = await confirmLatency(input.policy, first, measure);
+  report.p50Ms = latency.score.candidate.p50Ms;
+  report.baselineP50Ms = latency.score.baseline?.p50Ms ?? null;
+  if (latency.over) throw fail(latency.over);
 }

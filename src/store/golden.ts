@@ -3,11 +3,11 @@
  * An index file `{ "items": [{ "file", "label", "sha256"? }] }` beside the images; for tabular
  * models an item holds its reading (or window) inline: `{ "input": ..., "label" }`.
  */
-import { readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { AnyModel } from '../model/load.js';
-import { readListedFile, sha256 } from '../model/files.js';
+import { MAX_GOLDEN_IMAGE_BYTES, MAX_GOLDEN_INDEX_BYTES, readListedFile, sha256, verifyListedFile } from '../model/files.js';
 import type { FileRef } from '../model/manifest.js';
 import { percentile } from '../util/stats.js';
 import { expected, is } from '../util/validate.js';
@@ -54,37 +54,58 @@ function parseIndex(json: unknown, source: string): GoldenItem[] {
 /** Reads a golden set listed by a manifest (`ref` relative to `versionDir`), checking its hashes. */
 export async function readGoldenSet(versionDir: string, ref: FileRef, verify: boolean): Promise<GoldenSet> {
   const source = path.join(versionDir, ref.file);
-  const bytes = await readListedFile(versionDir, ref, 'golden', verify);
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${source}: not valid JSON: ${messageOf(err)}`, { cause: err, input: source });
-  }
-  const set = { source, dir: path.dirname(source), items: parseIndex(json, source) };
+  const bytes = await readListedFile(versionDir, ref, 'golden', verify, MAX_GOLDEN_INDEX_BYTES);
+  const set = { source, dir: path.dirname(source), items: parseIndex(parseJson(bytes, source), source) };
   if (verify) await verifyGoldenFiles(set);
   return set;
 }
 
-/** A store-wide golden set at `<store>/<name>/golden/index.json`, when there is one. */
-export async function readSharedGoldenSet(nameDir: string): Promise<GoldenSet | null> {
-  const source = path.join(nameDir, 'golden', 'index.json');
-  let text: string;
+function parseJson(bytes: Buffer, source: string): unknown {
   try {
-    text = await readFile(source, 'utf8');
-  } catch {
-    return null;
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${source}: not valid JSON: ${messageOf(err)}`, { cause: err, input: source });
   }
-  const set = { source, dir: path.dirname(source), items: parseIndex(JSON.parse(text), source) };
-  await verifyGoldenFiles(set);
-  return set;
+}
+
+/** Where a store keeps its store-wide golden set, relative to the model's folder. */
+export const SHARED_GOLDEN_INDEX = path.join('golden', 'index.json');
+
+/**
+ * The store-wide golden set at `<store>/<name>/golden/index.json`, or null when there is no such
+ * file. One that is there but broken (not JSON, a special file or a link out of the folder, an
+ * item missing or not matching its sha256) throws: a check the store was asked to run is never
+ * quietly skipped.
+ */
+export async function readSharedGoldenSet(nameDir: string): Promise<GoldenSet | null> {
+  const index = path.join(nameDir, SHARED_GOLDEN_INDEX);
+  try {
+    await lstat(index);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new EdgefnError(ErrorCode.MODEL_MISSING, `Cannot read ${index} (store-wide golden set): ${messageOf(err)}`, { cause: err, input: index });
+  }
+  return readGoldenSet(nameDir, { file: SHARED_GOLDEN_INDEX }, true);
 }
 
 async function verifyGoldenFiles(set: GoldenSet): Promise<void> {
   for (const item of set.items) {
     if (!('file' in item)) continue;
-    await readListedFile(set.dir, { file: item.file, ...(item.sha256 ? { sha256: item.sha256 } : {}) }, `golden item ${item.file}`, true);
+    await verifyListedFile(set.dir, goldenRef(item), `golden item ${item.file}`, MAX_GOLDEN_IMAGE_BYTES);
   }
+}
+
+function goldenRef(item: { file: string; sha256?: string }): FileRef {
+  return { file: item.file, ...(item.sha256 ? { sha256: item.sha256 } : {}) };
+}
+
+/**
+ * One item's input as the model gets it: an image's bytes, read safely and checked again (the
+ * bytes scored are the bytes checked), or a reading given inline.
+ */
+export async function goldenInput(set: GoldenSet, item: GoldenItem): Promise<unknown> {
+  if (!('file' in item)) return item.input;
+  return readListedFile(set.dir, goldenRef(item), `golden item ${item.file}`, true, MAX_GOLDEN_IMAGE_BYTES);
 }
 
 /** Runs the model on every item, one call each (as an application would), and scores it. */
@@ -92,7 +113,7 @@ export async function scoreGoldenSet(model: AnyModel, set: GoldenSet): Promise<G
   let correct = 0;
   const times: number[] = [];
   for (const item of set.items) {
-    const r = await model('file' in item ? path.join(set.dir, item.file) : item.input);
+    const r = await model(await goldenInput(set, item));
     times.push(r.timings.total);
     if (r.top[0]!.label === item.label) correct++;
   }

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { load, type AnyModel } from '../model/load.js';
 import { invalidArgument } from '../util/validate.js';
 import { runGate, type GateReport } from './gate.js';
-import { readSharedGoldenSet } from './golden.js';
 import { resolveStoreOptions, type StoreOptions } from './options.js';
 import { readState } from './state.js';
 
@@ -33,8 +32,9 @@ export async function verify(versionDir: string, options: VerifyOptions = {}): P
   let baseline: AnyModel | null = null;
   try {
     if (baselineDir !== undefined) baseline = await load(baselineDir, opts.load);
-    const sharedGolden = await readSharedGoldenSet(nameDir).catch(() => null);
-    const { report, model } = await runGate(dir, { policy: opts.policy, loadOptions: opts.load, baseline, sharedGolden });
+    // The store-wide golden set, when the folder sits in a store: a broken one rejects, and
+    // none at all is said in report.warnings.
+    const { report, model } = await runGate(dir, { policy: opts.policy, loadOptions: opts.load, baseline, sharedGoldenFrom: nameDir });
     await model?.dispose();
     return report;
   } finally {
