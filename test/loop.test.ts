@@ -125,6 +125,7 @@ test('a failing sink is a counted failure; the next results still reach it', asy
   balanced(stats);
   assert.equal(got, [1, 3, -1]);
   assert.equal([stats.processed, stats.failed], [2, 1]);
+  assert.equal(stats.failedBy, { EDGEFN_SINK_FAILED: 1 });
 });
 
 /** An endless source, one item every `ms`, that records being ended. */
