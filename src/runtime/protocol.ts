@@ -7,7 +7,13 @@ export type HostRequest =
   /** The host reads (and with `verify`, checks) the model's files itself: their bytes never pass through the parent. */
   | { t: 'create'; format: Format; runtime?: string; versionDir: string; model: FileRef; files: FileRef[]; verify: boolean; options: SessionOptions }
   | { t: 'run'; id: number; feeds: Record<string, Tensor>; outputNames: readonly string[] }
-  | { t: 'release' };
+  /** Release the session, then close the channel so that the host ends by itself (exit code 0). */
+  | { t: 'release' }
+  /**
+   * For tests only (never sent by edgefn): an uncaught error in the host, as a bug in a runtime
+   * would raise, `now` or on receiving the next `run` (so that the run is under way when it dies).
+   */
+  | { t: 'fault'; when: 'now' | 'next-run' };
 
 export type HostReply =
   | { t: 'created'; runtime: string; providers: string[]; inputs: TensorInfo[]; outputs: TensorInfo[] }
