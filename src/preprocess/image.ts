@@ -6,12 +6,13 @@
  * JPEG and WebP inputs get libvips' shrink-on-load whenever the target is at least 2x smaller,
  * so a 12 MP still is decoded at 1/2, 1/4 or 1/8 scale instead of in full.
  */
-import { readFile } from 'node:fs/promises';
-import type { Sharp, SharpOptions } from 'sharp';
+import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { CHANNELS, type ImageInputSpec } from '../model/manifest.js';
+import { readRegular } from '../util/fs-safe.js';
 import { loadOptional } from '../util/optional.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { describe, invalidArgument, is } from '../util/validate.js';
+import { decodeCost } from './budget.js';
 import { resizePlan } from './geometry.js';
 import { mayHaveAlpha } from './sniff.js';
 
@@ -29,6 +30,10 @@ export type ImageInput = string | Uint8Array | RawImage;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (width × height); `false` for no limit. */
   limitInputPixels: number | false;
+  /** Refuse image files larger than this (inputs given as a path). */
+  maxInputBytes: number;
+  /** Refuse encoded images whose decode is estimated to take more memory than this; `false`: no check. */
+  maxDecodeBytes: number | false;
 }
 
 export interface Pixels {
@@ -51,7 +56,51 @@ export function describeInput(input: unknown): string {
   if (typeof input === 'string') return input;
   if (input instanceof Uint8Array) return `Buffer(${input.length} bytes)`;
   if (is.object(input) && 'width' in input) return `raw ${String(input.width)}x${String(input.height)}x${String(input.channels)}`;
-  return String(input);
+  return describe(input);
+}
+
+/**
+ * libvips reports one failure once per stage it crossed ("VipsJpeg: premature end of JPEG image"
+ * three times over): each line once, in order.
+ */
+export function vipsMessage(err: unknown): string {
+  const lines = messageOf(err).split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  return [...new Set(lines)].join('; ');
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;
+
+/** Reads an image file: a regular file within maxInputBytes, never a FIFO, a device or a folder. */
+async function readImageFile(file: string, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readRegular(file, { maxBytes, code: ErrorCode.INPUT_UNREADABLE, tooLargeCode: ErrorCode.INPUT_TOO_LARGE, what: 'image' });
+  } catch (err) {
+    if (err instanceof EdgefnError && err.code === ErrorCode.INPUT_TOO_LARGE) {
+      throw new EdgefnError(err.code, `${err.message} (maxInputBytes)`, { cause: err, input: file, field: 'maxInputBytes' });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Refuses an encoded image before decoding it when its header says the decode would take more
+ * memory than maxDecodeBytes (budget.ts), or more pixels than limitInputPixels.
+ */
+function checkHeader(meta: Metadata, name: string, options: DecodeOptions): void {
+  const { width = 0, height = 0 } = meta;
+  if (options.limitInputPixels !== false && width * height > options.limitInputPixels) {
+    throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} is ${width}x${height}, more pixels than limitInputPixels allows (${options.limitInputPixels.toLocaleString('en-US')})`, {
+      input: name, field: 'limitInputPixels',
+    });
+  }
+  if (options.maxDecodeBytes === false) return;
+  const cost = decodeCost(meta);
+  if (cost > options.maxDecodeBytes) {
+    const kind = `${meta.format ?? 'image'}${meta.isProgressive ? (meta.format === 'png' ? ' (interlaced)' : ' (progressive)') : ''}`;
+    throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} is a ${width}x${height} ${kind}: decoding it would take about ${mib(cost)}, over maxDecodeBytes (${mib(options.maxDecodeBytes)})`, {
+      input: name, field: 'maxDecodeBytes',
+    });
+  }
 }
 
 function checkRaw(raw: Record<string, unknown>, field: string): RawImage {
@@ -94,11 +143,7 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
   let readMs = 0;
   if (typeof input === 'string') {
     const t0 = performance.now();
-    try {
-      source = await readFile(input);
-    } catch (err) {
-      throw new EdgefnError(ErrorCode.INPUT_UNREADABLE, `Cannot read image ${name}: ${messageOf(err)}`, { cause: err, input: name });
-    }
+    source = await readImageFile(input, options.maxInputBytes);
     readMs = performance.now() - t0;
   } else {
     source = input instanceof Uint8Array ? input : input.data;
@@ -118,8 +163,11 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
   const plan = resizePlan(resize);
   const channels = CHANNELS[color];
 
+  const encoded = typeof input === 'string' || input instanceof Uint8Array;
   let pipeline: Sharp;
   try {
+    // The header first (cheap: no pixel is decoded), so that a bomb is refused before it costs.
+    if (encoded && options.maxDecodeBytes !== false) checkHeader(await sharp()(source, sharpOptions).metadata(), name, options);
     pipeline = sharp()(source, sharpOptions);
     // Flattening costs a pass over the pixels even when there is no alpha; JPEGs, PNGs without
     // an alpha channel or tRNS chunk, and 1- or 3-channel raw frames never have one.
@@ -134,7 +182,7 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
     return { data, width: info.width, height: info.height, channels: info.channels, readMs };
   } catch (err) {
     if (err instanceof EdgefnError) throw err;
-    const message = messageOf(err);
+    const message = vipsMessage(err);
     if (/exceeds pixel limit/i.test(message)) {
       const limit = options.limitInputPixels === false ? 'none' : options.limitInputPixels.toLocaleString('en-US');
       throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} has more pixels than limitInputPixels allows (${limit})`, {

@@ -30,14 +30,15 @@ export function imageClassification(manifest: Manifest, spec: ImageInputSpec, la
   const itemDims = spec.layout === 'NCHW' ? [channels, height, width] : [height, width, channels];
   const model = { name: manifest.name, version: manifest.version };
   const fromLogits = manifest.output.kind === 'logits';
-  const decodeOptions = { limitInputPixels: options.limitInputPixels };
+  const decodeOptions = { limitInputPixels: options.limitInputPixels, maxInputBytes: options.maxInputBytes, maxDecodeBytes: options.maxDecodeBytes };
 
   return {
     dtype: spec.dtype,
     itemDims,
     check: checkImageInput,
     isBatch: Array.isArray,
-    warmUpInput: () => ({ data: new Uint8Array(8 * 8 * 3), width: 8, height: 8, channels: 3 }),
+    // One pixel: within any limitInputPixels (at least 1), so the warm-up never trips a user's limit.
+    warmUpInput: () => ({ data: new Uint8Array(3), width: 1, height: 1, channels: 3 }),
     async prepare(input) {
       const t0 = performance.now();
       const pixels = await decodeImage(input, spec, decodeOptions);
