@@ -158,6 +158,12 @@ async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], re
     if (base && candidate.accuracy < base.accuracy - input.policy.accuracyMargin) {
       throw fail(`golden-set accuracy ${pct(candidate.accuracy)} is more than ${pct(input.policy.accuracyMargin)} below the active ${baseline!.version}'s ${pct(base.accuracy)}`);
     }
+    // Each set on its own too: a version's own set, however large, cannot outvote the store's.
+    for (const s of first.sets) {
+      if (first.sets.length > 1 && s.baseline && s.candidate.accuracy < s.baseline.accuracy - input.policy.accuracyMargin) {
+        throw fail(`accuracy on ${s.source} ${pct(s.candidate.accuracy)} is more than ${pct(input.policy.accuracyMargin)} below the active ${baseline!.version}'s ${pct(s.baseline.accuracy)}`);
+      }
+    }
   } finally {
     report.p50Ms = candidate.p50Ms;
     report.baselineP50Ms = base?.p50Ms ?? null;

@@ -89,9 +89,8 @@ export async function readSharedGoldenSet(nameDir: string): Promise<GoldenSet | 
 }
 
 async function verifyGoldenFiles(set: GoldenSet): Promise<void> {
-  for (const item of set.items) {
-    if (!('file' in item)) continue;
-    await verifyListedFile(set.dir, goldenRef(item), `golden item ${item.file}`, MAX_GOLDEN_IMAGE_BYTES);
+  for (const [i, item] of set.items.entries()) {
+    if ('file' in item) await verifyListedFile(set.dir, goldenRef(item), `items[${i}]`, MAX_GOLDEN_IMAGE_BYTES);
   }
 }
 
@@ -105,7 +104,7 @@ function goldenRef(item: { file: string; sha256?: string }): FileRef {
  */
 export async function goldenInput(set: GoldenSet, item: GoldenItem): Promise<unknown> {
   if (!('file' in item)) return item.input;
-  return readListedFile(set.dir, goldenRef(item), `golden item ${item.file}`, true, MAX_GOLDEN_IMAGE_BYTES);
+  return readListedFile(set.dir, goldenRef(item), `items[${set.items.indexOf(item)}]`, true, MAX_GOLDEN_IMAGE_BYTES);
 }
 
 /** Runs the model on every item, one call each (as an application would), and scores it. */

@@ -13,9 +13,12 @@ import { percentile } from '../util/stats.js';
 import { goldenInput, type GoldenScore, type GoldenSet } from './golden.js';
 
 export interface PairedScore {
+  /** Over every item of every set. */
   candidate: GoldenScore;
   /** Null without an active version to compare against. */
   baseline: GoldenScore | null;
+  /** Set by set, so that a store-wide set is never drowned by a version's own (larger) one. */
+  sets: { source: string; candidate: GoldenScore; baseline: GoldenScore | null }[];
 }
 
 interface Tally {
@@ -23,10 +26,14 @@ interface Tally {
   times: number[];
 }
 
-async function call(model: AnyModel, input: unknown, label: string, t: Tally): Promise<void> {
+const tally = (): Tally => ({ correct: 0, times: [] });
+
+async function call(model: AnyModel, input: unknown, label: string, ...into: Tally[]): Promise<void> {
   const r = await model(input);
-  t.times.push(r.timings.total);
-  if (r.top[0]!.label === label) t.correct++;
+  for (const t of into) {
+    t.times.push(r.timings.total);
+    if (r.top[0]!.label === label) t.correct++;
+  }
 }
 
 function scoreOf(t: Tally): GoldenScore {
@@ -36,25 +43,21 @@ function scoreOf(t: Tally): GoldenScore {
 
 /** Every item of every set through the candidate and (interleaved) the baseline, one call each. */
 export async function scorePaired(candidate: AnyModel, baseline: AnyModel | null, sets: readonly GoldenSet[]): Promise<PairedScore> {
-  const c: Tally = { correct: 0, times: [] };
-  const b: Tally = { correct: 0, times: [] };
+  const all = { c: tally(), b: tally() };
+  const perSet: PairedScore['sets'] = [];
   let i = 0;
   for (const set of sets) {
+    const one = { c: tally(), b: tally() };
     for (const item of set.items) {
       // Read (and checked) once, so both models score the same bytes.
       const input = await goldenInput(set, item);
-      if (!baseline) await call(candidate, input, item.label, c);
-      else if (i % 2 === 0) {
-        await call(baseline, input, item.label, b);
-        await call(candidate, input, item.label, c);
-      } else {
-        await call(candidate, input, item.label, c);
-        await call(baseline, input, item.label, b);
-      }
+      const order: [AnyModel, 'c' | 'b'][] = !baseline ? [[candidate, 'c']] : i % 2 === 0 ? [[baseline, 'b'], [candidate, 'c']] : [[candidate, 'c'], [baseline, 'b']];
+      for (const [model, who] of order) await call(model, input, item.label, one[who], all[who]);
       i++;
     }
+    perSet.push({ source: set.source, candidate: scoreOf(one.c), baseline: baseline ? scoreOf(one.b) : null });
   }
-  return { candidate: scoreOf(c), baseline: baseline ? scoreOf(b) : null };
+  return { candidate: scoreOf(all.c), baseline: baseline ? scoreOf(all.b) : null, sets: perSet };
 }
 
 export interface LatencyBudget {
