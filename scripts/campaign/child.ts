@@ -70,7 +70,7 @@ async function runOne(c: Case, ctx: Ctx, req: RunRequest): Promise<Result> {
   try {
     // Promise.resolve().then: a synchronous throw from run() counts like a rejection.
     const answer = await Promise.race([Promise.resolve().then(() => category(c.category).run(c, ctx)), t.promise]);
-    verdict = fromAnswer(answer, c.expect);
+    verdict = fromAnswer(answer, c.expect, c.label);
   } catch (err) {
     verdict = err instanceof TimeoutError ? { outcome: 'hang', detail: `no answer within ${req.timeoutMs} ms` } : fromError(err, c.expect);
   } finally {

@@ -24,12 +24,14 @@ function numbers(answer: unknown): number[] | null {
   return null;
 }
 
-export function fromAnswer(answer: unknown, expect: Expect): { outcome: Outcome; detail: string } {
+export function fromAnswer(answer: unknown, expect: Expect, label?: string): { outcome: Outcome; detail: string } {
   const n = numbers(answer);
   if (n === null) return { outcome: 'nan-answer', detail: `not a result: ${typeof answer}` };
   const bad = n.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) return { outcome: 'nan-answer', detail: `a non-finite number (${n[bad]}) in the answer` };
   if (expect === 'error') return { outcome: 'unexpected-answer', detail: 'answered where a coded error was due' };
+  const got = (Array.isArray(answer) ? answer : [answer]).map((a: { label?: unknown }) => a.label).find((l) => l !== label);
+  if (label !== undefined && got !== undefined) return { outcome: 'unexpected-answer', detail: `answered ${String(got)} where ${label} was due (${summary(answer)})` };
   return { outcome: 'ok-answer', detail: summary(answer) };
 }
 

@@ -12,6 +12,8 @@ export interface Case {
   /** JSON: everything the child needs to rebuild the input (a seed, a format, a size...). */
   params: Record<string, unknown>;
   expect: Expect;
+  /** With `expect: 'answer'`: the label it must give (an upright sneaker, however the file is rotated). */
+  label?: string;
   /** Left out of the fast subset (test/campaign.test.ts): costly to make or to run. */
   slow?: boolean;
   /** Always in the fast subset: a case that once found a defect, or stands for a kind of them. */

@@ -2,8 +2,15 @@
 import { hash, rng } from '../rng.ts';
 import type { Case, Category } from '../types.ts';
 import { images } from './images.ts';
+import { orientation } from './orientation.ts';
+import { bombs } from './bombs.ts';
+import { options } from './options.ts';
+import { paths } from './paths.ts';
+import { raw } from './raw.ts';
+import { readings } from './readings.ts';
+import { values } from './values.ts';
 
-export const CATEGORIES: readonly Category[] = [images];
+export const CATEGORIES: readonly Category[] = [images, bombs, orientation, paths, raw, values, options, readings];
 
 export function category(name: string): Category {
   const found = CATEGORIES.find((c) => c.name === name);
