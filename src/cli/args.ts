@@ -16,9 +16,9 @@ Usage:
   edgefn inspect [--model DIR] [--json]
   edgefn models list <dir> [--json]
   edgefn models verify <version-dir> [--trusted-key FILE]... [--against DIR] [--json]
-  edgefn models activate <dir> <version> [--trusted-key FILE]... [--json]
-  edgefn models rollback <dir> [--json]
-  edgefn models keygen <prefix>
+  edgefn models activate <dir> <version> [--trusted-key FILE]... [--min-version V] [--json]
+  edgefn models rollback <dir> [--trusted-key FILE]... [--min-version V] [--json]
+  edgefn models keygen <prefix> [--force]
   edgefn models sign <version-dir> --key FILE
   edgefn --help | --version
 
@@ -32,6 +32,8 @@ Options:
   --trusted-key F  an Ed25519 public key (PEM file); versions must be signed by one (repeatable)
   --against DIR    verify: compare with this version folder (default: the store's active version)
   --key FILE       sign: the Ed25519 private key (PEM file) made by keygen
+  --force          keygen: replace an existing key pair (otherwise refused)
+  --min-version V  activate, rollback: refuse to make a version below V active
 
 Model stores: <dir> is a model's folder of versions (models/fashion-mnist); see the README.
 
@@ -42,7 +44,7 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'classify'; images: string[]; model?: string; json: boolean; options: LoadOptions }
   | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions }
-  | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string };
+  | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string; force: boolean; minVersion?: string };
 
 export type ModelsAction =
   | { name: 'list'; dir: string }
@@ -62,7 +64,7 @@ const MODELS_ARGS = {
   sign: ['versionDir'],
 } as const;
 
-function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string }): Command {
+function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string; force?: boolean; 'min-version'?: string }): Command {
   const [name, ...args] = rest;
   if (name === undefined || !(name in MODELS_ARGS)) {
     throw new UsageError(`models needs one of ${Object.keys(MODELS_ARGS).join(', ')}${name ? `, got "${name}"` : ''}`);
@@ -72,8 +74,9 @@ function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: s
   const action = Object.fromEntries([['name', name], ...wanted.map((w, i) => [w, args[i]])]) as ModelsAction;
   if (name === 'sign' && !values.key) throw new UsageError('models sign needs --key FILE (a private key made by models keygen)');
   return {
-    kind: 'models', action, json: values.json ?? false, trustedKeys: values['trusted-key'] ?? [],
+    kind: 'models', action, json: values.json ?? false, trustedKeys: values['trusted-key'] ?? [], force: values.force ?? false,
     ...(values.against ? { against: values.against } : {}), ...(values.key ? { key: values.key } : {}),
+    ...(values['min-version'] ? { minVersion: values['min-version'] } : {}),
   };
 }
 
@@ -102,6 +105,8 @@ export function parseCommand(argv: readonly string[]): Command {
         'trusted-key': { type: 'string', multiple: true },
         against: { type: 'string' },
         key: { type: 'string' },
+        force: { type: 'boolean' },
+        'min-version': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

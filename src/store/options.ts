@@ -2,6 +2,7 @@
  * Options for open(): the load options plus the store's own, validated once.
  */
 import type { KeyObject } from 'node:crypto';
+import valid from 'semver/functions/valid.js';
 import { resolveLoadOptions, type LoadOptions } from '../model/options.js';
 import { invalidArgument, is } from '../util/validate.js';
 import type { GatePolicy } from './gate.js';
@@ -22,13 +23,19 @@ export interface StoreOptions extends LoadOptions {
   keep?: number;
   /** A version whose files changed less than this many ms ago is still being copied. Default 1000. */
   settleMs?: number;
+  /** No version below this (semver) is ever made active: boot, scan, activate() and rollback() refuse it. Default: none. */
+  minVersion?: string;
+  /** How long a change waits for another process holding the store's lock. Default 60000. */
+  lockTimeoutMs?: number;
 }
 
-const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs'] as const;
+const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs'] as const;
 
 export interface ResolvedStoreOptions {
   watch: boolean;
   keep: number;
+  minVersion: string | null;
+  lockTimeoutMs: number;
   policy: GatePolicy;
   load: LoadOptions;
 }
@@ -57,7 +64,12 @@ export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
   const settleMs = o.settleMs ?? 1000;
   if (!is.nonNegativeInteger(settleMs)) throw invalidArgument('non-negative integer', 'settleMs', settleMs);
 
+  const minVersion = o.minVersion ?? null;
+  if (minVersion !== null && !(typeof minVersion === 'string' && valid(minVersion) === minVersion)) throw invalidArgument('a semantic version such as 1.2.0', 'minVersion', minVersion);
+  const lockTimeoutMs = o.lockTimeoutMs ?? 60_000;
+  if (!is.nonNegativeInteger(lockTimeoutMs)) throw invalidArgument('non-negative integer', 'lockTimeoutMs', lockTimeoutMs);
+
   const policy: GatePolicy = { trustedKeys, accuracyMargin, maxLatencyRatio: ratio, settleMs };
   if (o.maxLatencyMs !== undefined) policy.maxLatencyMs = o.maxLatencyMs as number;
-  return { watch, keep, policy, load: load as LoadOptions };
+  return { watch, keep, minVersion, lockTimeoutMs, policy, load: load as LoadOptions };
 }

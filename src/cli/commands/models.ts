@@ -1,9 +1,11 @@
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../../errors.js';
 import { MANIFEST_FILE } from '../../model/manifest.js';
 import { parseManifest } from '../../model/manifest.js';
+import { versionDirOf, type StoredReport } from '../../store/decisions.js';
 import type { GateReport } from '../../store/gate.js';
+import { listStore, type StoreListing } from '../../store/list.js';
 import { open } from '../../store/open.js';
 import { writeFileDurable } from '../../store/durable.js';
 import { generateKeys, signManifest } from '../../store/signature.js';
@@ -18,6 +20,8 @@ export interface ModelsArgs {
   trustedKeys: string[];
   against?: string;
   key?: string;
+  force?: boolean;
+  minVersion?: string;
 }
 
 async function readKeys(files: string[]): Promise<string[]> {
@@ -42,15 +46,49 @@ function reportLine(r: GateReport): string {
     : `${r.version}: rejected at ${r.step}: ${r.reason} [${r.code}]${figures ? ` (${figures})` : ''}`;
 }
 
+/** `* ` active, `- ` previous (as recorded), then the stored verdict and any decision holding the version back. */
+function listLines(dir: string, l: StoreListing): string {
+  const head = l.active === null
+    ? `${dir}: no active version recorded`
+    : `${dir}: ${l.active} active${l.previous ? `, ${l.previous} previous` : ''} (as recorded${l.stateSource === 'backup' ? ' in state.json.bak: state.json is damaged or missing' : ''})`;
+  const lines = l.versions.map((v) => {
+    const mark = v.active ? '*' : v.previous ? '-' : ' ';
+    const verdict = v.report ? reportLine(v.report as StoredReport) : `${v.version}: not checked yet`;
+    const held = v.held && v.held.verdict === 'rolledBack' ? `  [held back: ${v.held.reason}]` : '';
+    return `${mark} ${verdict}${held}`;
+  });
+  return [head, ...(lines.length ? lines : ['(no versions)'])].join('\n');
+}
+
+/** Writes a key pair; an existing file is never replaced without `force` (a lost private key cannot be recovered). */
+async function writeKeys(prefix: string, keys: ReturnType<typeof generateKeys>, force: boolean): Promise<void> {
+  const files = [{ file: `${prefix}.key`, text: keys.privateKeyPem, mode: 0o600 }, { file: `${prefix}.pub`, text: keys.publicKeyPem, mode: 0o644 }];
+  if (!force) {
+    for (const { file } of files) {
+      if (await lstat(file).then(() => true, () => false)) {
+        throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, `${file} already exists: keygen does not replace a key (pass --force to replace it)`, { input: file, field: 'prefix' });
+      }
+    }
+  }
+  for (const { file, text, mode } of files) {
+    try {
+      // Without --force 'wx' refuses a file created since the check; with it, tmp+rename replaces a link instead of writing through it.
+      if (force) await writeFileDurable(file, text, mode);
+      else await writeFile(file, text, { mode, flag: 'wx' });
+    } catch (err) {
+      const exists = (err as NodeJS.ErrnoException).code === 'EEXIST';
+      throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, exists ? `${file} already exists: keygen does not replace a key (pass --force to replace it)` : `Cannot write ${file}: ${(err as Error).message}`, { cause: err, input: file, field: 'prefix' });
+    }
+  }
+}
+
 export async function modelsCommand(args: ModelsArgs, io: CliIO): Promise<ExitCode> {
   const a = args.action;
   const out = (human: string, json: unknown) => io.out(args.json ? JSON.stringify(json, null, 2) : human);
   switch (a.name) {
     case 'keygen': {
       const keys = generateKeys();
-      await writeFile(`${a.prefix}.key`, keys.privateKeyPem, { mode: 0o600 });
-      await chmod(`${a.prefix}.key`, 0o600);
-      await writeFile(`${a.prefix}.pub`, keys.publicKeyPem);
+      await writeKeys(a.prefix, keys, args.force ?? false);
       out(`key ${keys.keyId}: private ${a.prefix}.key (keep it off devices), public ${a.prefix}.pub (give it to devices as a trusted key)`,
         { keyId: keys.keyId, privateKey: `${a.prefix}.key`, publicKey: `${a.prefix}.pub` });
       return EXIT.ok;
@@ -73,20 +111,24 @@ export async function modelsCommand(args: ModelsArgs, io: CliIO): Promise<ExitCo
       out(reportLine(report), report);
       return report.verdict === 'accepted' ? EXIT.ok : EXIT.failed;
     }
-    case 'list':
+    case 'list': {
+      // Read-only: the state and reports as recorded; nothing is booted, judged or written.
+      const listing = await listStore(path.resolve(a.dir));
+      out(listLines(a.dir, listing), listing);
+      return EXIT.ok;
+    }
     case 'activate':
     case 'rollback': {
-      const store = await open(a.dir, { trustedKeys: await readKeys(args.trustedKeys), settleMs: 0 });
+      // A version argument is a version folder's name in this store, checked before anything is opened or written.
+      if (a.name === 'activate') await versionDirOf(path.resolve(a.dir), a.version);
+      const store = await open(a.dir, { trustedKeys: await readKeys(args.trustedKeys), settleMs: 0, ...(args.minVersion ? { minVersion: args.minVersion } : {}) });
       try {
         if (a.name === 'activate') {
           const report = await store.activate(a.version);
           out(`${store.name}: ${a.version} is active (${reportLine(report)})`, report);
-        } else if (a.name === 'rollback') {
+        } else {
           const v = await store.rollback();
           out(`${store.name}: rolled back to ${v}`, { name: store.name, active: v });
-        } else {
-          const versions = await store.versions();
-          out(versions.map((v) => `${v.active ? '*' : v.previous ? '-' : ' '} ${v.report ? reportLine(v.report) : `${v.version}: not checked yet`}`).join('\n') || '(no versions)', versions);
         }
       } finally {
         await store.dispose();
