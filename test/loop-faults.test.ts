@@ -211,7 +211,7 @@ test('stopping from outside at seeded random moments: every item the source prod
       assert.ok(stats.stoppedBy === 'stop' || stats.stoppedBy === 'abort', label);
     }
     for (const code of Object.keys(stats.failedBy)) {
-      assert.ok([ErrorCode.INPUT_INVALID, ErrorCode.INPUT_UNDECODABLE, ErrorCode.SINK_FAILED].includes(code as ErrorCode), `${label}: ${code}`);
+      assert.ok(([ErrorCode.INPUT_INVALID, ErrorCode.INPUT_UNDECODABLE, ErrorCode.SINK_FAILED] as string[]).includes(code), `${label}: ${code}`);
       codes[code] = (codes[code] ?? 0) + stats.failedBy[code]!;
     }
     items += produced;

@@ -12,6 +12,6 @@ export type { GpioChip } from './gpio/numbering.js';
 export { camera, cameraSource, CAMERA_PRESETS } from './camera.js';
 export type { Camera, CameraOptions, CameraPreset, CameraSourceOptions } from './camera.js';
 export { folderSource } from './folder.js';
-export type { FolderSourceOptions } from './folder.js';
+export type { FolderSource, FolderSourceOptions } from './folder.js';
 export { jsonLinesSink } from './jsonl.js';
 export type { JsonLinesOptions } from './jsonl.js';
