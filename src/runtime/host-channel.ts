@@ -34,6 +34,8 @@ export interface HostChannel {
    */
   send(msg: HostRequest, onError: (err: Error) => void, transfer?: ArrayBuffer[]): void;
   onMessage(fn: (reply: HostReply) => void): void;
+  /** False once the host cannot be sent anything (a process that closed its channel): `onGone` follows. */
+  readonly reachable: boolean;
   /** Called once, when the host is gone: `how` is e.g. `killed by SIGKILL`, `exited with code 1`. */
   onGone(fn: (how: string) => void): void;
   /** Ends the host at once (SIGKILL for a process, terminate() for a thread). */
@@ -84,6 +86,7 @@ export function processChannel(file: string, execArgv: string[]): HostChannel {
     id: `process ${child.pid}`,
     ...(child.pid !== undefined ? { pid: child.pid } : {}),
     handle: child,
+    get reachable() { return child.connected; },
     send: (msg, onError) => {
       try {
         if (!child.connected) throw Object.assign(new Error('Channel closed'), { code: 'ERR_IPC_CHANNEL_CLOSED' });
@@ -118,6 +121,7 @@ export function threadChannel(file: string, execArgv: string[]): HostChannel {
     id: `thread ${worker.threadId}`,
     threadId: worker.threadId,
     handle: worker,
+    get reachable() { return !end.fired; },
     send: (msg, onError, transfer) => {
       try {
         // A message to a thread that has ended is dropped without an error: its 'exit' fails the call.

@@ -4,7 +4,7 @@
  * process, the operating system also takes back every byte the runtime allocated when the
  * session is released and the process exits, leaked or not.
  *
- * The host never calls process.exit (only the CLI does): its channel to the parent is the one
+ * The host never ends the process itself (only the CLI may): its channel to the parent is the one
  * thing that keeps its event loop alive, so closing it (on 'release') or losing it (the parent
  * died) lets the thread or process end by itself. A host that does not end is killed by the
  * parent after a grace period.

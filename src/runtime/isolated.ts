@@ -37,7 +37,8 @@ const KILL_WAIT_MS = 2000;
 
 /**
  * Hosts starting and ending, for diagnostics and tests: `{ event: 'start' | 'gone', isolate,
- * model, id, pid?, threadId?, how?, host }` where `host` is the ChildProcess or Worker.
+ * model, id, pid?, threadId?, how?, released?, host }` where `host` is the ChildProcess or Worker
+ * and `how` says how it ended (`exited with code 0`, `killed by SIGKILL`, ...).
  */
 const hostEvents = diagnosticsChannel('edgefn:session-host');
 
@@ -66,7 +67,7 @@ class Host {
   how: string | null = null;
   readonly ended: Promise<void>;
 
-  constructor(readonly channel: HostChannel, private readonly source: string, onDied: (host: Host, how: string) => void) {
+  constructor(readonly channel: HostChannel, private readonly source: string, onEnded: (host: Host, how: string, released: boolean) => void) {
     channel.onMessage((reply) => this.onReply(reply));
     this.ended = new Promise((resolve) => channel.onGone((how) => {
       this.how = how;
@@ -75,7 +76,7 @@ class Host {
       this.creating = null;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
-      if (!this.stopping) onDied(this, how);
+      onEnded(this, how, this.stopping);
       resolve();
     }));
   }
@@ -196,7 +197,7 @@ class IsolatedSession implements RuntimeSession {
     } catch (err) {
       throw new EdgefnError(ErrorCode.SESSION_DIED, `a session host (${this.how}) for ${this.source} could not be started: ${messageOf(err)}`, { input: this.source, cause: err });
     }
-    const host = new Host(channel, this.source, (h, how) => this.onDied(h, how));
+    const host = new Host(channel, this.source, (h, how, released) => this.onEnded(h, how, released));
     if (hostEvents.hasSubscribers) hostEvents.publish({ event: 'start', ...this.describe(host) });
     try {
       const created = await host.create(this.request);
@@ -217,10 +218,12 @@ class IsolatedSession implements RuntimeSession {
     return { isolate: this.how, model: this.source, id, pid, threadId, how: host.how ?? undefined, host: handle };
   }
 
-  private onDied(host: Host, how: string): void {
-    log('session host (%s) for %s %s', host.channel.id, this.source, how);
-    if (hostEvents.hasSubscribers) hostEvents.publish({ event: 'gone', ...this.describe(host) });
-    if (this.host === host) this.host = null;
+  private onEnded(host: Host, how: string, released: boolean): void {
+    log('session host (%s) for %s %s%s', host.channel.id, this.source, how, released ? ' after its release' : '');
+    if (hostEvents.hasSubscribers) hostEvents.publish({ event: 'gone', released, ...this.describe(host) });
+    // A host that dies before serving (while creating) is counted by restart() as a failed restart.
+    if (released || this.host !== host) return;
+    this.host = null;
     this.deaths.push(Date.now());
     this.lastHow = how;
   }
@@ -251,6 +254,9 @@ class IsolatedSession implements RuntimeSession {
 
   async run(feeds: Record<string, Tensor>, outputNames: readonly string[]): Promise<Record<string, Tensor>> {
     if (this.released) throw new EdgefnError(ErrorCode.DISPOSED, `the session for ${this.source} was released`, { input: this.source });
+    // A process that closed its channel is dying: wait for its end (its 'exit' follows within a
+    // second) so that this call goes to a new host instead of failing.
+    if (this.host && !this.host.channel.reachable) await this.host.ended;
     const host = this.host ?? await this.restart();
     return host.run(feeds, outputNames);
   }
