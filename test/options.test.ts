@@ -1,12 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveCallOptions, resolveLoadOptions, DEFAULT_PIXEL_LIMIT } from '../src/model/options.ts';
+import { resolveCallOptions, resolveLoadOptions, DEFAULT_PIXEL_LIMIT, DEFAULT_MAX_INPUT_BYTES } from '../src/model/options.ts';
+import { defaultDecodeBudget } from '../src/preprocess/budget.ts';
 import { ErrorCode } from '../src/errors.ts';
 import { rejectsWith } from './helpers/index.ts';
 
 test('defaults', () => {
   assert.equal(resolveLoadOptions(undefined), {
-    top: 5, threshold: 0, limitInputPixels: DEFAULT_PIXEL_LIMIT, verify: true, maxBatch: 8, isolate: 'auto', session: {},
+    top: 5, threshold: 0, limitInputPixels: DEFAULT_PIXEL_LIMIT, maxInputBytes: DEFAULT_MAX_INPUT_BYTES, maxDecodeBytes: defaultDecodeBudget(), verify: true, maxBatch: 8, isolate: 'auto', session: {},
   });
 });
 
@@ -29,7 +30,7 @@ const cases: [string, () => unknown, string][] = [
   ['spinning', () => resolveLoadOptions({ spinning: 'no' }), 'Expected boolean for spinning but received "no" of type string'],
   ['graph optimisation', () => resolveLoadOptions({ graphOptimization: 'max' }), 'Expected one of disabled, basic, extended, all for graphOptimization but received "max" of type string'],
   ['providers', () => resolveLoadOptions({ executionProviders: [] }), 'Expected non-empty array of provider names for executionProviders but received [] of type array'],
-  ['unknown option', () => resolveLoadOptions({ treshold: 0.5 }), 'Expected one of top, threshold, limitInputPixels, verify, maxBatch, runtime, isolate, threads, interOpThreads, spinning, graphOptimization, executionProviders for load option name but received "treshold" of type string'],
+  ['unknown option', () => resolveLoadOptions({ treshold: 0.5 }), 'Expected one of top, threshold, limitInputPixels, maxInputBytes, maxDecodeBytes, verify, maxBatch, runtime, isolate, threads, interOpThreads, spinning, graphOptimization, executionProviders for load option name but received "treshold" of type string'],
   ['unknown call option', () => resolveCallOptions({ threads: 1 }), 'Expected one of top, threshold for call option name but received "threads" of type string'],
   ['options not an object', () => resolveLoadOptions('fast'), 'Expected an options object for options but received "fast" of type string'],
 ];

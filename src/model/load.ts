@@ -6,13 +6,13 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EdgefnError, ErrorCode } from '../errors.js';
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { ImageInput } from '../preprocess/image.js';
 import { resolveRuntime } from '../runtime/index.js';
 import { createIsolatedSession } from '../runtime/isolated.js';
 import type { RuntimeSession, TensorInfo } from '../runtime/types.js';
 import { debug } from '../util/debug.js';
-import { invalidArgument } from '../util/validate.js';
+import { describe, invalidArgument } from '../util/validate.js';
 import { checkCompatibility } from './compat.js';
 import { modelSource } from './files.js';
 import { readLabels, readManifest, resolveVersionDir } from './folder.js';
@@ -102,6 +102,24 @@ function withCallerStack(err: unknown, trace: Error): unknown {
  * see: name it, `load<WindowClassifier>('models/temp-trend')`; the default is an image classifier.
  */
 export async function load<M extends AnyModel = ImageClassifier>(dir: string, options?: LoadOptions): Promise<M> {
+  const trace = new Error();
+  try {
+    return await loadModel<M>(dir, options);
+  } catch (err) {
+    throw withCallerStack(coded(err, `Loading ${describe(dir)}`), trace);
+  }
+}
+
+/**
+ * The last resort at the public edge: every error edgefn raises carries a code. Known causes are
+ * fixed where they arise; anything else (a bug) becomes INTERNAL with the original as its cause.
+ */
+function coded(err: unknown, what: string): EdgefnError {
+  if (err instanceof EdgefnError) return err;
+  return new EdgefnError(ErrorCode.INTERNAL, `${what} failed unexpectedly (a bug in edgefn, please report it): ${messageOf(err)}`, { cause: err });
+}
+
+async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions): Promise<M> {
   if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('a model folder path', 'dir', dir);
   const opts = resolveLoadOptions(options);
   const versionDir = path.resolve(await resolveVersionDir(dir));
@@ -144,12 +162,16 @@ export async function load<M extends AnyModel = ImageClassifier>(dir: string, op
     try {
       const o = resolveCallOptions(callOptions, defaults);
       if (task.isBatch(input)) {
-        const checked = input.map((x, i) => task.check(x, `input[${i}]`));
+        // By index, never input.map: a hole is an input that is missing, not one that is skipped.
+        const checked: unknown[] = [];
+        for (let i = 0; i < input.length; i++) {
+          checked.push(task.check(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, `input[${i}]`));
+        }
         return await pipeline.many(checked, o);
       }
       return await pipeline.one(task.check(input, 'input'), o);
     } catch (err) {
-      throw withCallerStack(err, trace);
+      throw withCallerStack(coded(err, `${manifest.name}@${manifest.version}: the call`), trace);
     } finally {
       if (--inFlight === 0 && drained) drained();
     }
@@ -171,7 +193,11 @@ export async function load<M extends AnyModel = ImageClassifier>(dir: string, op
       value: () => {
         disposed ??= (async () => {
           if (inFlight > 0) await new Promise<void>((resolve) => { drained = resolve; });
-          await session.release();
+          try {
+            await session.release();
+          } catch (err) {
+            throw coded(err, `${manifest.name}@${manifest.version}: dispose()`);
+          }
           log('disposed %s@%s', manifest.name, manifest.version);
         })();
         return disposed;

@@ -161,6 +161,30 @@ const KNOWN_FIELDS = new Set([
   'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature',
 ]);
 
+/**
+ * Upper bounds, so that one manifest value cannot take the process down (a window of 1e9 readings
+ * ran load() out of heap). Generous for any model a single-board computer runs.
+ */
+export const MANIFEST_LIMITS = {
+  /** Largest model input side in pixels (input.resize, and its cover box before a centre crop). */
+  imageSide: 4096,
+  /** Largest fixed batch dimension in input.shape. */
+  batch: 1024,
+  /** Most readings in a window (input.window.size; window.hop is at most the size). */
+  windowSize: 10_000,
+  /** Most features in a reading (input.features). */
+  features: 1024,
+  /** Most values in one window: features × window.size. */
+  windowValues: 1_000_000,
+  /** Most inline labels, and most files in `files`. */
+  labels: 100_000,
+  files: 1000,
+  /** Deepest nesting of the manifest's JSON (edgefn's own fields go four levels deep). */
+  depth: 32,
+  /** Smallest magnitude of a normalize.std value: below it, inputs overflow float32 once divided. */
+  minStd: 1e-6,
+} as const;
+
 /** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Semantic version, as used to order versions in a store. */
@@ -200,10 +224,21 @@ class Reader {
     return v;
   }
 
-  positiveInteger(obj: Record<string, unknown>, key: string, field = key): number {
+  positiveInteger(obj: Record<string, unknown>, key: string, field = key, max?: number): number {
     const v = obj[key];
     if (!is.positiveInteger(v)) this.expect(field, 'a positive integer', v);
+    if (max !== undefined && v > max) this.expect(field, `a positive integer up to ${max}`, v);
     return v;
+  }
+
+  /** normalize.std: per channel (or column), each finite and at least minStd in magnitude. */
+  std(obj: Record<string, unknown>, field: string, channels: number): number[] {
+    const std = this.perChannel(obj, 'std', field, channels, 1);
+    if (std.some((s) => s === 0)) this.expect(field, 'non-zero numbers', obj.std);
+    if (std.some((s) => !(Math.abs(s) >= MANIFEST_LIMITS.minStd))) {
+      this.expect(field, `numbers of magnitude at least ${MANIFEST_LIMITS.minStd} (dividing by less overflows float32)`, obj.std);
+    }
+    return std;
   }
 
   fileRef(obj: Record<string, unknown>, key: string, field = key): FileRef {
@@ -234,10 +269,27 @@ class Reader {
   }
 }
 
+/** How deep a JSON value nests, walked without recursion (a value 100,000 deep is only counted). */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 /** Parses and validates a manifest. `source` names it in messages (usually its path). */
 export function parseManifest(json: unknown, source = 'manifest.json'): Manifest {
   const r: Reader = new Reader(source);
   if (!is.object(json)) r.expect('(root)', 'a JSON object', json);
+  if (depthOf(json, MANIFEST_LIMITS.depth) > MANIFEST_LIMITS.depth) {
+    r.fail('(root)', `the manifest nests deeper than ${MANIFEST_LIMITS.depth} levels`);
+  }
 
   const manifestVersion = json.manifestVersion;
   if (!is.positiveInteger(manifestVersion)) r.expect('manifestVersion', 'a positive integer', manifestVersion);
@@ -258,6 +310,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   const files: FileRef[] = [];
   if (json.files !== undefined) {
     if (!Array.isArray(json.files)) r.expect('files', 'an array of { file, sha256 }', json.files);
+    if (json.files.length > MANIFEST_LIMITS.files) r.expect('files', `at most ${MANIFEST_LIMITS.files} { file, sha256 }`, json.files);
     json.files.forEach((f, i) => files.push(r.fileRef({ f }, 'f', `files[${i}]`)));
   }
   const labels = task === 'regression' && json.labels === undefined ? ['value'] : parseLabels(r, json.labels);
@@ -321,7 +374,8 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
 
 function parseLabels(r: Reader, v: unknown): string[] | FileRef {
   if (Array.isArray(v)) {
-    if (v.length === 0 || !v.every(is.string)) r.expect('labels', 'a non-empty array of strings', v);
+    if (v.length === 0 || !is.arrayOf(v, is.string)) r.expect('labels', 'a non-empty array of strings', v);
+    if (v.length > MANIFEST_LIMITS.labels) r.expect('labels', `at most ${MANIFEST_LIMITS.labels} labels`, v);
     return v;
   }
   if (is.object(v)) return r.fileRef({ labels: v }, 'labels');
@@ -334,6 +388,7 @@ function parseImageInput(r: Reader, obj: Record<string, unknown>): ImageInputSpe
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => d === -1 || is.positiveInteger(d))) {
     r.expect('input.shape', 'an array of 4 dimensions, each a positive integer or -1', shape);
   }
+  batchDimension(r, shape);
   const layout = r.oneOf(obj, 'layout', LAYOUTS, 'input.layout');
   const dtype = r.oneOf(obj, 'dtype', DTYPES, 'input.dtype');
   const color = r.oneOf(obj, 'color', COLORS, 'input.color');
@@ -346,8 +401,8 @@ function parseImageInput(r: Reader, obj: Record<string, unknown>): ImageInputSpe
 
   const rz = r.object(obj, 'resize', 'input.resize');
   const resize: ResizeSpec = {
-    width: r.positiveInteger(rz, 'width', 'input.resize.width'),
-    height: r.positiveInteger(rz, 'height', 'input.resize.height'),
+    width: r.positiveInteger(rz, 'width', 'input.resize.width', MANIFEST_LIMITS.imageSide),
+    height: r.positiveInteger(rz, 'height', 'input.resize.height', MANIFEST_LIMITS.imageSide),
     fit: r.oneOf(rz, 'fit', FITS, 'input.resize.fit', 'fill'),
     cropFraction: 1,
     background: [0, 0, 0],
@@ -361,6 +416,9 @@ function parseImageInput(r: Reader, obj: Record<string, unknown>): ImageInputSpe
     }
     if (resize.fit !== 'cover' && rz.cropFraction !== 1) {
       r.fail('input.resize.cropFraction', 'input.resize.cropFraction needs input.resize.fit "cover"');
+    }
+    if (Math.round(Math.max(resize.width, resize.height) / rz.cropFraction) > MANIFEST_LIMITS.imageSide) {
+      r.fail('input.resize.cropFraction', `input.resize.cropFraction ${rz.cropFraction} makes a cover box over ${MANIFEST_LIMITS.imageSide} pixels a side before the crop`);
     }
     resize.cropFraction = rz.cropFraction;
   }
@@ -376,9 +434,16 @@ function parseImageInput(r: Reader, obj: Record<string, unknown>): ImageInputSpe
     const n = obj.normalize === undefined ? {} : r.object(obj, 'normalize', 'input.normalize');
     const scale = n.scale ?? 1 / 255;
     if (!is.number(scale) || scale === 0) r.expect('input.normalize.scale', 'a non-zero number', scale);
-    const std = r.perChannel(n, 'std', 'input.normalize.std', channels, 1);
-    if (std.some((s) => s === 0)) r.expect('input.normalize.std', 'non-zero numbers', n.std);
-    input.normalize = { scale, mean: r.perChannel(n, 'mean', 'input.normalize.mean', channels, 0), std };
+    const std = r.std(n, 'input.normalize.std', channels);
+    const mean = r.perChannel(n, 'mean', 'input.normalize.mean', channels, 0);
+    // Every value the model can be fed is (v × scale − mean) / std for a byte v: each must be a float32.
+    for (let c = 0; c < channels; c++) {
+      for (const v of [0, 255]) {
+        const x = Math.fround((v * scale - mean[c]!) / std[c]!);
+        if (!Number.isFinite(x)) r.fail('input.normalize', `input.normalize turns the pixel value ${v} of channel ${c} into ${x} in float32: scale, mean and std must keep inputs finite`);
+      }
+    }
+    input.normalize = { scale, mean, std };
   } else if (obj.normalize !== undefined) {
     r.fail('input.normalize', 'input.normalize is for float32 inputs; uint8 inputs take raw 0-255 values');
   }
@@ -389,15 +454,19 @@ function parseTabularInput(r: Reader, obj: Record<string, unknown>): TabularInpu
   const name = r.string(obj, 'name', 'input.name');
   r.oneOf(obj, 'dtype', ['float32'] as const, 'input.dtype', 'float32');
   const features = obj.features;
-  if (!Array.isArray(features) || features.length === 0 || !features.every(is.nonEmptyString) || new Set(features).size !== features.length) {
+  if (!Array.isArray(features) || features.length === 0 || !is.arrayOf(features, is.nonEmptyString) || new Set(features).size !== features.length) {
     r.expect('input.features', 'a non-empty array of distinct field names', features);
   }
+  if (features.length > MANIFEST_LIMITS.features) r.expect('input.features', `at most ${MANIFEST_LIMITS.features} field names`, features);
   let window: WindowSpec | undefined;
   let columns = features.length;
   if (obj.window !== undefined) {
     const w = r.object(obj, 'window', 'input.window');
-    const size = r.positiveInteger(w, 'size', 'input.window.size');
-    const hop = w.hop === undefined ? 1 : r.positiveInteger(w, 'hop', 'input.window.hop');
+    const size = r.positiveInteger(w, 'size', 'input.window.size', MANIFEST_LIMITS.windowSize);
+    if (size * features.length > MANIFEST_LIMITS.windowValues) {
+      r.fail('input.window.size', `input.window.size ${size} × ${features.length} features makes ${size * features.length} values a window, over ${MANIFEST_LIMITS.windowValues}`);
+    }
+    const hop = w.hop === undefined ? 1 : r.positiveInteger(w, 'hop', 'input.window.hop', size);
     const summaries = w.summaries;
     if (!Array.isArray(summaries) || summaries.length === 0 || !summaries.every((x) => is.oneOf(x, SUMMARIES))) {
       r.expect('input.window.summaries', `a non-empty array of ${SUMMARIES.join(', ')}`, summaries);
@@ -409,16 +478,22 @@ function parseTabularInput(r: Reader, obj: Record<string, unknown>): TabularInpu
   if (!Array.isArray(shape) || shape.length !== 2 || !(shape[0] === -1 || is.positiveInteger(shape[0])) || shape[1] !== columns) {
     r.expect('input.shape', `[batch, ${columns}] (batch -1 or a positive integer; ${columns} = ${window ? 'features × window.summaries' : 'features'})`, shape);
   }
+  batchDimension(r, shape);
   const input: TabularInputSpec = { kind: 'tabular', name, shape, dtype: 'float32', features };
   if (window) input.window = window;
   if (obj.normalize !== undefined) {
     const n = r.object(obj, 'normalize', 'input.normalize');
     const mean = r.perChannel(n, 'mean', 'input.normalize.mean', columns, 0);
-    const std = r.perChannel(n, 'std', 'input.normalize.std', columns, 1);
-    if (std.some((s) => s === 0)) r.expect('input.normalize.std', 'non-zero numbers', n.std);
-    input.normalize = { mean, std };
+    input.normalize = { mean, std: r.std(n, 'input.normalize.std', columns) };
   }
   return input;
+}
+
+/** A fixed batch dimension is allocated whole on every run: bounded. */
+function batchDimension(r: Reader, shape: number[]): void {
+  if (shape[0]! > MANIFEST_LIMITS.batch) {
+    r.fail('input.shape', `input.shape has a fixed batch of ${shape[0]}, over ${MANIFEST_LIMITS.batch} (use -1 for a dynamic batch)`);
+  }
 }
 
 /** The image input of an image task's manifest; throws for a tabular one. */

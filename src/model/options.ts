@@ -93,7 +93,8 @@ export function resolveCallOptions(options: unknown, defaults: ResolvedCallOptio
 
 function readCallOptions(o: Record<string, unknown>, defaults: ResolvedCallOptions): ResolvedCallOptions {
   const top = o.top ?? defaults.top;
-  if (!is.positiveInteger(top) || top > MAX_TOP) throw invalidArgument(`positive integer (at most ${MAX_TOP})`, 'top', top);
+  if (!is.positiveInteger(top)) throw invalidArgument('positive integer', 'top', top);
+  if (top > MAX_TOP) throw invalidArgument(`positive integer up to ${MAX_TOP}`, 'top', top);
   const threshold = o.threshold ?? defaults.threshold;
   if (!is.inRange(threshold, 0, 1)) throw invalidArgument('number between 0 and 1', 'threshold', threshold);
   return { top, threshold };
@@ -118,22 +119,21 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
   const verify = o.verify ?? true;
   if (!is.bool(verify)) throw invalidArgument('boolean', 'verify', verify);
   const maxBatch = o.maxBatch ?? 8;
-  if (!is.positiveInteger(maxBatch) || maxBatch > MAX_BATCH) throw invalidArgument(`positive integer (at most ${MAX_BATCH})`, 'maxBatch', maxBatch);
+  if (!is.positiveInteger(maxBatch)) throw invalidArgument('positive integer', 'maxBatch', maxBatch);
+  if (maxBatch > MAX_BATCH) throw invalidArgument(`positive integer up to ${MAX_BATCH}`, 'maxBatch', maxBatch);
   if (o.runtime !== undefined && !is.nonEmptyString(o.runtime)) throw invalidArgument('runtime name', 'runtime', o.runtime);
   const isolate = o.isolate ?? 'auto';
   if (!is.oneOf(isolate, ISOLATIONS)) throw invalidArgument(`one of ${ISOLATIONS.join(', ')}`, 'isolate', isolate);
 
   const session: SessionOptions = {};
   if (o.threads !== undefined) {
-    if (!is.nonNegativeInteger(o.threads) || o.threads > MAX_THREADS) {
-      throw invalidArgument(`non-negative integer (0: the runtime decides) up to ${MAX_THREADS}`, 'threads', o.threads);
-    }
+    if (!is.nonNegativeInteger(o.threads)) throw invalidArgument('non-negative integer (0: the runtime decides)', 'threads', o.threads);
+    if (o.threads > MAX_THREADS) throw invalidArgument(`non-negative integer up to ${MAX_THREADS}`, 'threads', o.threads);
     session.threads = o.threads;
   }
   if (o.interOpThreads !== undefined) {
-    if (!is.nonNegativeInteger(o.interOpThreads) || o.interOpThreads > MAX_THREADS) {
-      throw invalidArgument(`non-negative integer up to ${MAX_THREADS}`, 'interOpThreads', o.interOpThreads);
-    }
+    if (!is.nonNegativeInteger(o.interOpThreads)) throw invalidArgument('non-negative integer', 'interOpThreads', o.interOpThreads);
+    if (o.interOpThreads > MAX_THREADS) throw invalidArgument(`non-negative integer up to ${MAX_THREADS}`, 'interOpThreads', o.interOpThreads);
     session.interOpThreads = o.interOpThreads;
   }
   if (o.spinning !== undefined) {

@@ -3,7 +3,7 @@
  * decode of the next chunk overlaps the inference of this one (sharp works on libuv's threads,
  * onnxruntime on its own), so both cores stay busy.
  */
-import { EdgefnError } from '../errors.js';
+import { EdgefnError, ErrorCode } from '../errors.js';
 import { allocate } from '../preprocess/tensor.js';
 import type { RuntimeSession } from '../runtime/types.js';
 import type { Manifest } from './manifest.js';
@@ -41,7 +41,8 @@ export class Pipeline<I, R> {
     return { prepared: await this.task.prepare(input), started };
   }
 
-  private async infer(slots: Slot[], options: ResolvedCallOptions): Promise<R[]> {
+  /** `first`: the batch index of slots[0] in a batch call, null in a single call. */
+  private async infer(slots: Slot[], options: ResolvedCallOptions, first: number | null = null): Promise<R[]> {
     const { manifest, session } = this.config;
     const n = this.fixedBatch || slots.length;
     const tensor = allocate(this.task.dtype, n * this.itemSize);
@@ -57,6 +58,7 @@ export class Pipeline<I, R> {
     const output = out[manifest.output.name]!;
     const rowSize = output.data.length / output.dims[0]!;
     const data = output.data instanceof Float32Array ? output.data : Float32Array.from(output.data);
+    for (let i = 0; i < slots.length; i++) this.checkFinite(data, i, rowSize, first === null ? null : first + i);
     const done = performance.now();
     return slots.map((slot, i) => this.task.finish(data.subarray(i * rowSize, (i + 1) * rowSize), {
       decode: slot.prepared.decodeMs,
@@ -66,10 +68,31 @@ export class Pipeline<I, R> {
     }, options));
   }
 
+  /**
+   * A model that answers NaN or Infinity (a corrupt weight, an overflow inside it) has no answer:
+   * OUTPUT_INVALID naming the output and the model, never a label with a NaN score.
+   */
+  private checkFinite(data: Float32Array, row: number, rowSize: number, index: number | null): void {
+    for (let j = row * rowSize; j < (row + 1) * rowSize; j++) {
+      if (Number.isFinite(data[j])) continue;
+      const { manifest } = this.config;
+      const err = new EdgefnError(ErrorCode.OUTPUT_INVALID, `${manifest.name}@${manifest.version} answered ${data[j]} in output "${manifest.output.name}" (value ${j - row * rowSize}): not a finite number, so no answer`, {
+        field: 'output',
+      });
+      throw index === null ? err : withIndex(err, index);
+    }
+  }
+
   /** Runs an input whose decode was started earlier (at load, alongside the session's creation). */
   async warmUp(prepared: Promise<Prepared>, options: ResolvedCallOptions): Promise<void> {
     const started = performance.now();
-    await this.infer([{ prepared: await prepared, started }], options);
+    try {
+      await this.infer([{ prepared: await prepared, started }], options);
+    } catch (err) {
+      // Said plainly: the input at fault is edgefn's own (a blank pixel, zero readings), not the user's.
+      if (!(err instanceof EdgefnError)) throw err;
+      throw new EdgefnError(err.code, `At load, on edgefn's warm-up input (one black pixel, or readings of 0): ${err.message}`, { cause: err, input: 'warm-up', ...(err.field ? { field: err.field } : {}) });
+    }
   }
 
   async one(input: I, options: ResolvedCallOptions): Promise<R> {
@@ -95,7 +118,7 @@ export class Pipeline<I, R> {
         if (s.status === 'rejected') throw withIndex(s.reason, k * size + j);
         slots.push(s.value);
       }
-      results.push(...(await this.infer(slots, options)));
+      results.push(...(await this.infer(slots, options, k * size)));
     }
     return results;
   }

@@ -2,7 +2,7 @@
  * Pure feature logic for tabular models: check a reading's fields, summarise a window of readings
  * per feature, standardise the columns. No I/O; the tabular task and the stream windower use it.
  */
-import { EdgefnError, ErrorCode } from '../errors.js';
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { Summary, TabularInputSpec } from '../model/manifest.js';
 import { describe } from '../util/validate.js';
 
@@ -16,9 +16,26 @@ function invalid(message: string, field: string): EdgefnError {
   return new EdgefnError(ErrorCode.INPUT_INVALID, message, { input: field, field });
 }
 
+/** The largest magnitude a float32 holds: models take float32, so a reading beyond it has no meaning there. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+const own = (o: object, key: PropertyKey) => Object.prototype.hasOwnProperty.call(o, key);
+
 /**
- * The feature values of one reading, in `features` order, each a finite number. Throws
- * INPUT_INVALID naming the reading (`field`) and the feature: `input[3].temp_f is NaN`.
+ * A reading's own value for `key`: never one inherited from a prototype (`Object.prototype.wind = 5`
+ * must not fill a missing field), and a getter or Proxy that throws is a bad reading, not a crash.
+ */
+function ownValue(reading: object, key: string | number, where: string): unknown {
+  try {
+    return own(reading, key) ? (reading as Record<string | number, unknown>)[key] : undefined;
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.INPUT_INVALID, `${where} cannot be read: ${messageOf(err)}`, { input: where, field: where, cause: err });
+  }
+}
+
+/**
+ * The feature values of one reading, in `features` order, each a finite number within float32's
+ * range. Throws INPUT_INVALID naming the reading (`field`) and the feature: `input[3].temp_f is NaN`.
  */
 export function readingValues(reading: unknown, features: readonly string[], field: string): Float64Array {
   const out = new Float64Array(features.length);
@@ -27,10 +44,16 @@ export function readingValues(reading: unknown, features: readonly string[], fie
   }
   const r = reading as Reading;
   if (isValues(r)) {
-    if (r.length !== features.length) throw invalid(`${field}: expected ${features.length} values (${features.join(', ')}) but received ${r.length}`, field);
-    for (let i = 0; i < features.length; i++) out[i] = check(r[i], `${field}[${i}] (${features[i]})`);
+    if (r.length !== features.length) throw invalid(`${field}: expected ${features.length} values (${features.join(', ')}) but received ${describe(r.length)}`, field);
+    for (let i = 0; i < features.length; i++) {
+      const where = `${field}[${i}] (${features[i]})`;
+      out[i] = check(ownValue(r, i, where), where);
+    }
   } else {
-    for (let i = 0; i < features.length; i++) out[i] = check((r as Record<string, unknown>)[features[i]!], `${field}.${features[i]}`);
+    for (let i = 0; i < features.length; i++) {
+      const where = `${field}.${features[i]}`;
+      out[i] = check(ownValue(r, features[i]!, where), where);
+    }
   }
   return out;
 }
@@ -38,6 +61,7 @@ export function readingValues(reading: unknown, features: readonly string[], fie
 function check(v: unknown, where: string): number {
   if (typeof v !== 'number') throw invalid(v === undefined ? `${where} is missing` : `${where} is ${describe(v)}, not a number`, where);
   if (!Number.isFinite(v)) throw invalid(`${where} is ${v}`, where);
+  if (Math.abs(v) > FLOAT32_MAX) throw invalid(`${where} is ${v}, beyond the float32 range (±3.4e38) the model takes`, where);
   return v;
 }
 
@@ -87,6 +111,34 @@ export function summarise(rows: readonly Float64Array[], summaries: readonly Sum
       }
     }
   }
+}
+
+/** The name of each model column: `wind` without a window, `wind.std` with one (feature-major). */
+export function columnNames(spec: TabularInputSpec): string[] {
+  if (!spec.window) return [...spec.features];
+  const names: string[] = [];
+  for (const f of spec.features) for (const s of spec.window.summaries) names.push(`${f}.${s}`);
+  return names;
+}
+
+/**
+ * The model's columns for one input: summarised over the window (or the reading as is), cast to
+ * float32 and standardised. Readings within float32's range can still overflow here (the range of
+ * -3e38 and 3e38, a std of 1e-6 in input.normalize): a column that is not a finite number is
+ * INPUT_INVALID naming it, never fed to the model.
+ */
+export function featureColumns(rows: readonly Float64Array[], spec: TabularInputSpec, names: readonly string[] = columnNames(spec)): Float32Array {
+  const out = new Float32Array(columnCount(spec));
+  if (spec.window) summarise(rows, spec.window.summaries, out, 0);
+  else out.set(rows[0]!);
+  if (spec.normalize) standardise(out, 0, spec.normalize);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i])) {
+      const steps = `${spec.window ? 'summarised over the window, ' : ''}cast to float32${spec.normalize ? ' and standardised (input.normalize)' : ''}`;
+      throw new EdgefnError(ErrorCode.INPUT_INVALID, `Column ${names[i]} is ${out[i]} once ${steps}: the readings are too large for the model's float32 input`, { field: names[i]! });
+    }
+  }
+  return out;
 }
 
 /** Standardises `columns` values in place from `offset`: (x - mean) / std per column. */

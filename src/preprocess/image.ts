@@ -59,13 +59,24 @@ export function describeInput(input: unknown): string {
   return describe(input);
 }
 
+/** Lines of a libvips message kept: the first say what broke, the rest repeat where. */
+const VIPS_LINES = 4;
+
 /**
- * libvips reports one failure once per stage it crossed ("VipsJpeg: premature end of JPEG image"
- * three times over): each line once, in order.
+ * libvips reports one failure once per stage it crossed ("Input buffer has corrupt header: VipsJpeg:
+ * Bogus Huffman table definition", then the same twice more) and one line per tile it failed:
+ * each line once (a line already said within an earlier one is dropped), the first few, in order.
  */
 export function vipsMessage(err: unknown): string {
-  const lines = messageOf(err).split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  return [...new Set(lines)].join('; ');
+  const kept: string[] = [];
+  let more = 0;
+  for (const line of messageOf(err).split('\n')) {
+    const l = line.trim();
+    if (l.length === 0 || kept.some((k) => k.includes(l))) continue;
+    if (kept.length < VIPS_LINES) kept.push(l);
+    else more++;
+  }
+  return `${kept.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
 }
 
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;

@@ -2,8 +2,9 @@
  * Tabular tasks: named numeric features (one reading, or a window of readings summarised per
  * feature) → a classifier's label and scores, or a regression's values.
  */
-import { columnCount, readingValues, standardise, summarise, type Reading } from '../../preprocess/features.js';
+import { columnCount, columnNames, featureColumns, readingValues, type Reading } from '../../preprocess/features.js';
 import { EdgefnError, ErrorCode } from '../../errors.js';
+import { describe } from '../../util/validate.js';
 import type { Manifest, TabularInputSpec } from '../manifest.js';
 import { verdict } from '../postprocess.js';
 import type { Classification } from './image-classification.js';
@@ -27,6 +28,7 @@ type Rows = Float64Array[];
 
 function inputTask(manifest: Manifest, spec: TabularInputSpec): Pick<Task<Rows>, 'dtype' | 'itemDims' | 'check' | 'isBatch' | 'warmUpInput' | 'prepare'> {
   const columns = columnCount(spec);
+  const names = columnNames(spec);
   const { features, window } = spec;
   const isReading = (x: unknown) => x !== null && typeof x === 'object' && !(Array.isArray(x) && x.length > 0 && typeof x[0] === 'object');
   return {
@@ -43,18 +45,22 @@ function inputTask(manifest: Manifest, spec: TabularInputSpec): Pick<Task<Rows>,
     check(input, field) {
       if (!window) return [readingValues(input, features, field)];
       if (!Array.isArray(input) || input.length !== window.size) {
-        throw new EdgefnError(ErrorCode.INPUT_INVALID, `${field}: expected a window of ${window.size} readings (input.window.size of ${manifest.name}) but received ${Array.isArray(input) ? `${input.length}` : typeof input}`, { input: field, field });
+        throw new EdgefnError(ErrorCode.INPUT_INVALID, `${field}: expected a window of ${window.size} readings (input.window.size of ${manifest.name}) but received ${Array.isArray(input) ? `${input.length}` : describe(input)}`, { input: field, field });
       }
-      return input.map((r, i) => readingValues(r, features, `${field}[${i}]`));
+      // By index, never input.map: a window with holes or a replaced prototype is a bad input, not a TypeError.
+      const rows: Rows = [];
+      for (let i = 0; i < window.size; i++) {
+        rows.push(readingValues(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, features, `${field}[${i}]`));
+      }
+      return rows;
     },
     async prepare(rows) {
+      // The columns are computed (and checked finite) here, so that an overflow is this input's error.
+      const values = featureColumns(rows, spec, names);
       return {
         decodeMs: 0,
         write(out, offset) {
-          const f32 = out as Float32Array;
-          if (window) summarise(rows, window.summaries, f32, offset);
-          else f32.set(rows[0]!, offset);
-          if (spec.normalize) standardise(f32, offset, spec.normalize);
+          (out as Float32Array).set(values, offset);
         },
       };
     },
