@@ -9,8 +9,9 @@ import { paths } from './paths.ts';
 import { raw } from './raw.ts';
 import { readings } from './readings.ts';
 import { values } from './values.ts';
+import { modelFolders } from './model-folders.ts';
 
-export const CATEGORIES: readonly Category[] = [images, bombs, orientation, paths, raw, values, options, readings];
+export const CATEGORIES: readonly Category[] = [images, bombs, orientation, paths, raw, values, options, readings, modelFolders];
 
 export function category(name: string): Category {
   const found = CATEGORIES.find((c) => c.name === name);

@@ -27,9 +27,23 @@ interface Params {
   c: number;
 }
 
-const isOk = (p: Params): boolean =>
-  p.width === 'ok' && p.height === 'ok' && (p.channels === 'ok' || p.channels === p.c) &&
-  (p.data === 'ok' || p.data === 'buffer' || p.data === 'offset-view') && p.shape !== 'getter-throws' && p.shape !== 'proxy-throws';
+/** The sizes the object claims, and the length its data gets: the same rule as run() below. */
+function claimed(p: Params): { w: unknown; h: unknown; c: unknown; n: number } {
+  const w = value(p.width, p.w);
+  const h = value(p.height, p.h);
+  const sane = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+  // The data's length follows the claimed sizes when they are sane, so that only the odd field is odd.
+  const n = sane(w) && sane(h) && w * h * p.c <= 1e6 ? w * h * p.c : p.w * p.h * p.c;
+  return { w, h, c: value(p.channels, p.c), n };
+}
+
+/** A consistent frame of own fields: it must answer. */
+function isOk(p: Params): boolean {
+  const { w, h, c, n } = claimed(p);
+  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+  return int(w) && int(h) && (c === 1 || c === 2 || c === 3 || c === 4) && n === w * h * c &&
+    ['ok', 'buffer', 'offset-view', 'shared'].includes(p.data) && p.shape !== 'getter-throws' && p.shape !== 'proxy-throws';
+}
 
 function generate(r: Rng, scale: number): Case[] {
   const cases: Case[] = [];
@@ -95,13 +109,10 @@ function shaped(shape: Params['shape'], fields: Record<string, unknown>): unknow
   }
 }
 
-async function run(c: Case, ctx: Ctx): Promise<unknown> {
-  const p = c.params as unknown as Params;
-  const w = typeof value(p.width, p.w) === 'number' && Number.isSafeInteger(value(p.width, p.w)) ? (value(p.width, p.w) as number) : p.w;
-  const h = typeof value(p.height, p.h) === 'number' && Number.isSafeInteger(value(p.height, p.h)) ? (value(p.height, p.h) as number) : p.h;
-  // The data's length follows the real sizes when they are sane, so that only the odd field is odd.
-  const n = w > 0 && h > 0 && w * h * p.c <= 1e6 ? w * h * p.c : p.w * p.h * p.c;
-  const raw = shaped(p.shape, { data: data(p.data, n), width: value(p.width, p.w), height: value(p.height, p.h), channels: value(p.channels, p.c) });
+async function run(kase: Case, ctx: Ctx): Promise<unknown> {
+  const p = kase.params as unknown as Params;
+  const { w, h, c, n } = claimed(p);
+  const raw = shaped(p.shape, { data: data(p.data, n), width: w, height: h, channels: c });
   return p.as === 'single' ? ctx.image(raw as never) : ctx.image([GOLDEN_IMAGE, raw as never]);
 }
 
