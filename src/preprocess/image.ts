@@ -178,7 +178,8 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
   let pipeline: Sharp;
   try {
     // The header first (cheap: no pixel is decoded), so that a bomb is refused before it costs.
-    if (encoded && options.maxDecodeBytes !== false) checkHeader(await sharp()(source, sharpOptions).metadata(), name, options);
+    // Its own pixel check names the size; sharp's would say only "exceeds pixel limit".
+    if (encoded && options.maxDecodeBytes !== false) checkHeader(await sharp()(source, { limitInputPixels: false }).metadata(), name, options);
     pipeline = sharp()(source, sharpOptions);
     // Flattening costs a pass over the pixels even when there is no alpha; JPEGs, PNGs without
     // an alpha channel or tRNS chunk, and 1- or 3-channel raw frames never have one.
