@@ -12,4 +12,5 @@ registerRuntime(tfjsWasmRuntime, 80);
 registerRuntime(tfjsCpuRuntime, 70);
 
 export { registerRuntime, registeredRuntimes, resolveRuntime } from './registry.js';
+export type { RegisterOptions } from './registry.js';
 export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization } from './types.js';

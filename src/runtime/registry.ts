@@ -6,6 +6,7 @@
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { Format } from '../model/manifest.js';
 import { debug } from '../util/debug.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import type { Runtime } from './types.js';
 
 interface Entry {
@@ -16,9 +17,34 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-export function registerRuntime(runtime: Runtime, priority = 0): void {
+export interface RegisterOptions {
+  /** Take the place of a runtime already registered under this name (a built-in one included). */
+  replace?: boolean;
+}
+
+/**
+ * Adds a runtime. A name already taken is refused (EDGEFN_INVALID_ARGUMENT), as onnxruntime-common's
+ * registerBackend does, so that a plug-in cannot silently displace a built-in runtime; pass
+ * `{ replace: true }` to do it on purpose.
+ */
+export function registerRuntime(runtime: Runtime, priority = 0, options: RegisterOptions = {}): void {
+  if (!is.object(runtime)) throw invalidArgument('a runtime object', 'runtime', runtime);
+  if (!is.nonEmptyString(runtime.name)) throw invalidArgument('non-empty string', 'runtime.name', runtime.name);
+  if (!Array.isArray(runtime.formats)) throw invalidArgument('an array of formats', 'runtime.formats', runtime.formats);
+  for (const key of ['init', 'createSession'] as const) {
+    if (typeof runtime[key] !== 'function') throw invalidArgument('a function', `runtime.${key}`, runtime[key]);
+  }
+  if (!is.number(priority)) throw invalidArgument('finite number', 'priority', priority);
+  if (!is.object(options)) throw invalidArgument('an object', 'options', options);
+  checkKeys(options, REGISTER_OPTIONS, 'registerRuntime');
+  if (options.replace !== undefined && !is.bool(options.replace)) throw invalidArgument('boolean', 'replace', options.replace);
+  if (entries.has(runtime.name) && !options.replace) {
+    throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, `A runtime named ${JSON.stringify(runtime.name)} is already registered; pass { replace: true } to replace it`, { field: 'runtime.name' });
+  }
   entries.set(runtime.name, { runtime, priority });
 }
+
+const REGISTER_OPTIONS: ReadonlySet<string> = new Set(['replace']);
 
 export function registeredRuntimes(format?: Format): string[] {
   return [...entries.values()]
