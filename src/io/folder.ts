@@ -36,6 +36,8 @@ export type FolderSource = AsyncIterableIterator<string>;
 
 const FOLDER_KEYS = new Set(['watch', 'existing', 'extensions', 'settleMs', 'capacity']);
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+/** What the usual failures mean, in words (the errno is kept in the error's cause). */
+const FOLDER_PROBLEMS: Record<string, string> = { ENOENT: 'no such folder', ENOTDIR: 'not a folder', EACCES: 'permission denied' };
 
 export async function folderSource(dir: string, options: FolderSourceOptions = {}): Promise<FolderSource> {
   if (!is.nonEmptyString(dir)) throw invalidArgument('a folder path', 'dir', dir);
@@ -101,7 +103,8 @@ export async function folderSource(dir: string, options: FolderSourceOptions = {
     names = await readdir(root);
   } catch (err) {
     watcher?.close();
-    throw new EdgefnError(ErrorCode.DEVICE_UNAVAILABLE, `Cannot read folder ${root}: ${messageOf(err)}`, { cause: err, input: root, field: 'dir' });
+    const why = FOLDER_PROBLEMS[(err as NodeJS.ErrnoException).code ?? ''] ?? messageOf(err);
+    throw new EdgefnError(ErrorCode.DEVICE_UNAVAILABLE, `Cannot read folder ${root}: ${why}`, { cause: err, input: root, field: 'dir' });
   }
   if (existing) listing = names.filter(wanted).sort();
 
