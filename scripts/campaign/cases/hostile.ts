@@ -1,5 +1,5 @@
 /** The fixed hostile model folders: one broken thing each, named. */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Expect } from '../types.ts';
 import type { Base, Folder } from './folder-kit.ts';
 
@@ -17,14 +17,27 @@ const deepJson = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
 const nanBytes = (n: number): Buffer => Buffer.alloc(n, Buffer.from([0x00, 0x00, 0xc0, 0x7f]));
 const noModelHash = (f: Folder): Promise<void> => f.edit((m) => { delete m.model.sha256; });
 
+/** A manifest whose description is `mb` MiB, written in chunks: the case's own memory stays flat. */
+async function bigDescription(f: Folder, mb: number): Promise<void> {
+  const body = await readFile(f.file('manifest.json'), 'utf8');
+  const at = body.indexOf('"description": "') + '"description": "'.length;
+  const out = await open(f.file('manifest.json'), 'w');
+  await out.write(body.slice(0, at));
+  const chunk = 'd'.repeat(1 << 20);
+  for (let i = 0; i < mb; i++) await out.write(chunk);
+  await out.write(body.slice(at));
+  await out.close();
+}
+
 export const HOSTILE: Record<string, Hostile> = {
   'manifest-not-json': h('onnx', 'error', (f) => text(f, 'manifest.json', '{ "manifestVersion": 1, ')),
   'manifest-empty': h('onnx', 'error', (f) => text(f, 'manifest.json', '')),
   'manifest-bom': h('onnx', 'any', async (f) => text(f, 'manifest.json', `\ufeff${await readFile(f.file('manifest.json'), 'utf8')}`)),
   'manifest-array': h('onnx', 'error', (f) => text(f, 'manifest.json', '[]')),
   'manifest-deep-100000': h('onnx', 'error', (f) => text(f, 'manifest.json', deepJson(100_000)), true),
-  'manifest-deep-field': h('onnx', 'error', (f) => f.edit((m) => { let v: unknown = 1; for (let i = 0; i < 100_000; i++) v = { v }; m.input.resize = v; }), true),
-  'manifest-64mb': h('onnx', 'any', (f) => f.edit((m) => { m.description = 'd'.repeat(64 << 20); })),
+  // Written as text: JSON.stringify itself recurses.
+  'manifest-deep-field': h('onnx', 'error', async (f) => text(f, 'manifest.json', (await readFile(f.file('manifest.json'), 'utf8')).replace('"resize": {', `"resize": ${'{"v":'.repeat(100_000)}1${'}'.repeat(100_000)}, "x": {`)), true),
+  'manifest-64mb': h('onnx', 'any', (f) => bigDescription(f, 64)),
   'manifest-version-2': h('onnx', 'error', (f) => f.edit((m) => { m.manifestVersion = 2; })),
   'manifest-fifo': h('onnx', 'error', (f) => f.swap('manifest.json', 'fifo'), true),
   'manifest-dev-zero': h('onnx', 'error', (f) => f.swap('manifest.json', { link: '/dev/zero' }), true),

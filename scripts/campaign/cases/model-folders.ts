@@ -45,7 +45,7 @@ function generate(r: Rng, scale: number): Case[] {
   };
   for (const [kind, h] of Object.entries(HOSTILE)) add({ base: h.base, kind, seed: 0 }, h.expect, h.core ? { core: true } : {});
   for (let i = 0; i < 90 * scale; i++) add({ base: r.pick(['onnx', 'onnx', 'rain', 'tfjs'] as const), kind: 'model-bitflip', seed: r.seed() }, 'any', i < 3 ? { core: true } : {});
-  for (let i = 0; i < 30 * scale; i++) add({ base: r.pick(['onnx', 'rain', 'tfjs'] as const), kind: `model-${r.pick(DAMAGES)}`, seed: r.seed() }, 'any');
+  for (let i = 0; i < 30 * scale; i++) add({ base: r.pick(['onnx', 'rain', 'tfjs'] as const), kind: `damage-${r.pick(DAMAGES)}`, seed: r.seed() }, 'any');
   for (let i = 0; i < 150 * scale; i++) {
     add({ base: r.pick(['onnx', 'rain', 'tfjs'] as const), kind: 'field', seed: r.seed(), field: r.int(0, 1e6), value: r.int(-1, VALUES.length - 1) }, 'any');
   }
@@ -59,8 +59,8 @@ async function run(c: Case, ctx: Ctx): Promise<unknown> {
   if (p.kind === 'model-bitflip') {
     // 1 to 200 bits anywhere in the model (weights, graph, protobuf framing), its sha256 updated.
     await folder.replace(model, damage(await readModel(folder, model), 'bitflip', p.seed), true);
-  } else if (p.kind.startsWith('model-')) {
-    await folder.replace(model, damage(await readModel(folder, model), p.kind.slice(6) as never, p.seed), true);
+  } else if (p.kind.startsWith('damage-')) {
+    await folder.replace(model, damage(await readModel(folder, model), p.kind.slice(7) as never, p.seed), true);
   } else if (p.kind === 'field') {
     await folder.edit((m) => {
       const paths = fieldPaths(m);
