@@ -19,9 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { FileRef, Format } from '../model/manifest.js';
-import { debug, warn } from '../util/debug.js';
+import { debug } from '../util/debug.js';
 import { startChannel, type HostChannel, type Isolation } from './host-channel.js';
-import type { HostReply, HostRequest } from './protocol.js';
+import { Host, type CreateRequest } from './host-client.js';
 import type { RuntimeSession, SessionOptions, Tensor, TensorInfo } from './types.js';
 
 export type { Isolation } from './host-channel.js';
@@ -31,9 +31,8 @@ const log = debug('runtime');
 /** Restarts allowed within RESTART_WINDOW_MS; a host that dies more often is left dead until the window moves on. */
 export const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
-/** How long a released host gets to end by itself before it is killed, then how long its end is awaited. */
+/** How long a released host gets to end by itself before it is killed. */
 export const RELEASE_GRACE_MS = 3000;
-const KILL_WAIT_MS = 2000;
 
 /**
  * Hosts starting and ending, for diagnostics and tests: `{ event: 'start' | 'gone', isolate,
@@ -48,130 +47,6 @@ function hostScript(): { file: string; execArgv: string[] } {
   if (existsSync(built)) return { file: built, execArgv: [] };
   const source = fileURLToPath(new URL('./host.ts', import.meta.url));
   return { file: source, execArgv: ['--import', 'tsx'] };
-}
-
-type CreateRequest = Extract<HostRequest, { t: 'create' }>;
-type Created = Extract<HostReply, { t: 'created' }>;
-interface Waiter<T> { resolve: (value: T) => void; reject: (err: Error) => void }
-
-/** Failures to send that mean the host is gone (or going), rather than a bad message. */
-const CHANNEL_GONE = new Set(['ERR_IPC_CHANNEL_CLOSED', 'EPIPE', 'ECONNRESET', 'ERR_IPC_DISCONNECTED']);
-
-/** One host (thread or process) and the requests under way in it. */
-class Host {
-  private nextId = 1;
-  private readonly pending = new Map<number, Waiter<Record<string, Tensor>>>();
-  private creating: Waiter<Created> | null = null;
-  private stopping = false;
-  /** How it ended, once it has. */
-  how: string | null = null;
-  readonly ended: Promise<void>;
-
-  constructor(readonly channel: HostChannel, private readonly source: string, onEnded: (host: Host, how: string, released: boolean) => void) {
-    channel.onMessage((reply) => this.onReply(reply));
-    this.ended = new Promise((resolve) => channel.onGone((how) => {
-      this.how = how;
-      const err = this.died(this.creating ? 'while the session was being created' : 'while this call was under way; the next call starts a new one');
-      this.creating?.reject(err);
-      this.creating = null;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      onEnded(this, how, this.stopping);
-      resolve();
-    }));
-  }
-
-  died(when: string): EdgefnError {
-    return new EdgefnError(ErrorCode.SESSION_DIED, `the session host (${this.channel.id}) for ${this.source} ${this.how ?? 'died'} ${when}`, { input: this.source });
-  }
-
-  private hold(): void {
-    this.channel.hold(this.pending.size > 0 || this.creating !== null || this.stopping);
-  }
-
-  private onReply(reply: HostReply): void {
-    if (reply.t === 'warning') {
-      warn(reply.code ?? 'EDGEFN_HOST_WARNING', reply.message);
-    } else if (reply.t === 'created' || (reply.t === 'error' && reply.id === undefined)) {
-      const waiter = this.creating;
-      this.creating = null;
-      this.hold();
-      if (reply.t === 'created') waiter?.resolve(reply);
-      else waiter?.reject(new EdgefnError(reply.code, reply.message, { input: this.source }));
-    } else if (reply.id !== undefined) {
-      const p = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      this.hold();
-      if (reply.t === 'result') p?.resolve(reply.outputs);
-      else p?.reject(new EdgefnError(reply.code, reply.message, { input: this.source }));
-    }
-  }
-
-  private sendFailed(err: Error): EdgefnError {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && CHANNEL_GONE.has(code)) {
-      return new EdgefnError(ErrorCode.SESSION_DIED, `the session host (${this.channel.id}) for ${this.source} cannot be reached (${code}); the next call starts a new one`, { input: this.source, cause: err });
-    }
-    return new EdgefnError(ErrorCode.INTERNAL, `a request could not be sent to the session host for ${this.source}: ${messageOf(err)}`, { input: this.source, cause: err });
-  }
-
-  create(request: CreateRequest): Promise<Created> {
-    if (this.how) return Promise.reject(this.died('before the session was created'));
-    return new Promise((resolve, reject) => {
-      this.creating = { resolve, reject };
-      this.hold();
-      this.channel.send(request, (err) => {
-        this.creating = null;
-        this.hold();
-        reject(this.sendFailed(err));
-      });
-    });
-  }
-
-  run(feeds: Record<string, Tensor>, outputNames: readonly string[]): Promise<Record<string, Tensor>> {
-    if (this.how) return Promise.reject(this.died('before this call was sent; the next call starts a new one'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.hold();
-      // The input tensors are made for this run and not read after it (the pipeline allocates one
-      // per run): a worker gets their buffers moved, not copied (4.8 MB for 8 ImageNet images).
-      const transfer = [...new Set(Object.values(feeds)
-        .map((t) => t.data.buffer)
-        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0))];
-      this.channel.send({ t: 'run', id, feeds, outputNames }, (err) => {
-        if (!this.pending.delete(id)) return;
-        this.hold();
-        reject(this.sendFailed(err));
-      }, transfer);
-    });
-  }
-
-  /** Asks the host to release its session and end; kills it if it has not ended after `graceMs`. Never waits longer than that plus KILL_WAIT_MS. */
-  async stop(graceMs: number): Promise<void> {
-    if (this.how) return;
-    this.stopping = true;
-    this.hold();
-    this.channel.send({ t: 'release' }, () => this.channel.kill());
-    if (await within(this.ended, graceMs)) return;
-    log('session host (%s) for %s did not end within %d ms of its release: killed', this.channel.id, this.source, graceMs);
-    this.channel.kill();
-    if (!(await within(this.ended, KILL_WAIT_MS))) {
-      log('session host (%s) for %s has not ended %d ms after being killed; no longer waited for', this.channel.id, this.source, KILL_WAIT_MS);
-      this.channel.hold(false);
-    }
-  }
-}
-
-/** Whether `p` settles within `ms`. */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false); });
-  try {
-    return await Promise.race([p.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 class IsolatedSession implements RuntimeSession {
