@@ -79,6 +79,12 @@ for (const isolate of ['process', 'thread'] as const) {
     assert.is(s.repaired, 'Sneaker');
   });
 
+  test(`${isolate}: a new host whose model no longer matches the one loaded (verify: false, file replaced) is refused: EDGEFN_SESSION_DIED`, async () => {
+    const s = await app(isolate, 'restart-other-model');
+    assert.is(s.before, 'Sneaker');
+    assert.match(s.other, /^EDGEFN_SESSION_DIED: the session host for \S+model\.onnx died and could not be restarted: \S+model\.onnx: the new session's inputs or outputs differ from those at load; load the model again$/);
+  });
+
   test(`${isolate}: at most 3 restarts a minute: a fourth death leaves calls failing with EDGEFN_SESSION_DIED`, async () => {
     const s = await app(isolate, 'cap');
     assert.equal(s.answers.slice(0, 3), ['Sneaker', 'Sneaker', 'Sneaker']);

@@ -76,10 +76,15 @@ class IsolatedSession implements RuntimeSession {
     if (hostEvents.hasSubscribers) hostEvents.publish({ event: 'start', ...this.describe(host) });
     try {
       const created = await host.create(this.request);
-      this.runtime = created.runtime;
-      this.providers = created.providers;
-      this.inputs = created.inputs;
-      this.outputs = created.outputs;
+      if (this.runtime === '') {
+        this.runtime = created.runtime;
+        this.providers = created.providers;
+        this.inputs = created.inputs;
+        this.outputs = created.outputs;
+      } else if (JSON.stringify([created.inputs, created.outputs]) !== JSON.stringify([this.inputs, this.outputs])) {
+        // The files changed since load (possible with verify: false): the pipeline is built for the old ones.
+        throw new EdgefnError(ErrorCode.MODEL_MISMATCH, `${this.source}: the new session's inputs or outputs differ from those at load; load the model again`, { input: this.source });
+      }
     } catch (err) {
       await host.stop(RELEASE_GRACE_MS);
       throw err;

@@ -16,7 +16,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { EdgefnError, load, open, type ImageClassifier } from '../../src/index.ts';
-import { BUNDLED, copyBundled, golden, installVersion, makeStore } from './index.ts';
+import { BUNDLED, RAIN_VERSION, copyBundled, golden, installVersion, makeStore } from './index.ts';
 
 const [isolate, scenario] = process.argv.slice(2) as ['process' | 'thread', string];
 const SNEAKER = golden('00009.png');
@@ -170,6 +170,17 @@ const scenarios: Record<string, () => Promise<void>> = {
     say({ broken: [await answer(m), await answer(m)] });
     await writeFile(file, bytes);
     say({ repaired: await answer(m) });
+    await m.dispose();
+  },
+  async 'restart-other-model'() {
+    // Without verify, model.onnx replaced by another model while the host was down.
+    const dir = await copyBundled();
+    const m = await load(dir, { isolate, verify: false });
+    say({ before: await answer(m) });
+    await writeFile(path.join(dir, 'model.onnx'), await readFile(path.join(RAIN_VERSION, 'model.onnx')));
+    await kill();
+    await gone();
+    say({ other: await answer(m) });
     await m.dispose();
   },
   async cap() {
