@@ -100,7 +100,7 @@ async function readImageFile(file: string, maxBytes: number): Promise<Buffer> {
 function checkHeader(meta: Metadata, name: string, options: DecodeOptions): void {
   const { width = 0, height = 0 } = meta;
   if (options.limitInputPixels !== false && width * height > options.limitInputPixels) {
-    throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} is ${width}x${height}, more pixels than limitInputPixels allows (${options.limitInputPixels.toLocaleString('en-US')})`, {
+    throw new EdgefnError(ErrorCode.INPUT_TOO_LARGE, `Image ${name} has more pixels than limitInputPixels allows (${options.limitInputPixels.toLocaleString('en-US')}): it is ${width}x${height}`, {
       input: name, field: 'limitInputPixels',
     });
   }
