@@ -135,7 +135,7 @@ test('a TypeScript consumer of the packed edgefn type-checks with @types/node an
   assert.is(r.code, 0);
 });
 
-test('without @types/node, or with "types": [] (TypeScript 7's default), the .d.ts do not resolve node: modules and Buffer', async () => {
+test('without @types/node, or with "types": [] (the TypeScript 7 default), the .d.ts do not resolve node: modules and Buffer', async () => {
   for (const [withNodeTypes, types] of [[false, null], [true, []]] as const) {
     const r = await consumer(withNodeTypes, types === null ? null : [...types]);
     assert.is(r.code, 2, r.out);
