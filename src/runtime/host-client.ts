@@ -71,12 +71,16 @@ export class Host {
     }
   }
 
-  private sendFailed(err: Error): EdgefnError {
+  /**
+   * A request that could not be sent. When the channel is gone (EPIPE, closed), the host is dying
+   * and its end, which always follows, fails the request with how it died; anything else (a value
+   * that cannot be cloned) fails it now.
+   */
+  private sendFailed(err: Error, fail: (e: EdgefnError) => void): void {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code && CHANNEL_GONE.has(code)) {
-      return new EdgefnError(ErrorCode.SESSION_DIED, `the session host (${this.channel.id}) for ${this.source} cannot be reached (${code}); the next call starts a new one`, { input: this.source, cause: err });
-    }
-    return new EdgefnError(ErrorCode.INTERNAL, `a request could not be sent to the session host for ${this.source}: ${messageOf(err)}`, { input: this.source, cause: err });
+    log('session host (%s) for %s: a request could not be sent: %s', this.channel.id, this.source, messageOf(err));
+    if (code && CHANNEL_GONE.has(code)) return;
+    fail(new EdgefnError(ErrorCode.INTERNAL, `a request could not be sent to the session host for ${this.source}: ${messageOf(err)}`, { input: this.source, cause: err }));
   }
 
   create(request: CreateRequest): Promise<Created> {
@@ -84,11 +88,11 @@ export class Host {
     return new Promise((resolve, reject) => {
       this.creating = { resolve, reject };
       this.hold();
-      this.channel.send(request, (err) => {
+      this.channel.send(request, (err) => this.sendFailed(err, (e) => {
         this.creating = null;
         this.hold();
-        reject(this.sendFailed(err));
-      });
+        reject(e);
+      }));
     });
   }
 
@@ -103,11 +107,11 @@ export class Host {
       const transfer = [...new Set(Object.values(feeds)
         .map((t) => t.data.buffer)
         .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer && b.byteLength > 0))];
-      this.channel.send({ t: 'run', id, feeds, outputNames }, (err) => {
+      this.channel.send({ t: 'run', id, feeds, outputNames }, (err) => this.sendFailed(err, (e) => {
         if (!this.pending.delete(id)) return;
         this.hold();
-        reject(this.sendFailed(err));
-      }, transfer);
+        reject(e);
+      }), transfer);
     });
   }
 
