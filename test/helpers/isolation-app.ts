@@ -202,7 +202,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     let answered = 0;
     const caller = async (n: number) => {
       for (let i = 0; i < n; i++) {
-        if (at.delete(answered)) dieOnNextRun();
+        for (const a of at) if (answered >= a && at.delete(a)) dieOnNextRun();
         const o = await answer(m);
         answered++;
         const key = o === 'Sneaker' ? 'Sneaker' : o.split(':')[0]!;
