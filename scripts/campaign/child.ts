@@ -87,10 +87,25 @@ async function runOne(c: Case, ctx: Ctx, req: RunRequest): Promise<Result> {
   return { id: c.id, category: c.category, ...verdict, ms: Math.round(ms), hwmKb: after, hwmDeltaKb: after - before, alone: req.alone };
 }
 
+/**
+ * The image model as a 1 GB board gets it by default: a decode budget of a quarter of its memory
+ * (256 MiB), so that the campaign's memory bound means the same here as on a Pi. Before
+ * maxDecodeBytes existed (older code) the model is loaded without it.
+ */
+export const DECODE_BUDGET = 256 * 2 ** 20;
+async function loadAsOnSmallBoard(): Promise<ImageClassifier> {
+  try {
+    return await load<ImageClassifier>(IMAGE_DIR, { maxDecodeBytes: DECODE_BUDGET } as never);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EDGEFN_INVALID_ARGUMENT') throw err;
+    return load<ImageClassifier>(IMAGE_DIR);
+  }
+}
+
 async function main(req: RunRequest): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'edgefn-campaign-'));
   const ctx: Ctx = {
-    image: await load<ImageClassifier>(IMAGE_DIR),
+    image: await loadAsOnSmallBoard(),
     rain: await load<WindowClassifier>(RAIN_DIR),
     tmp,
     cache: req.cache,
