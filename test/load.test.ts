@@ -256,13 +256,16 @@ Load('isolate: the session runs in a child process, gives the same answers, and 
   await inProcess.dispose();
 });
 
-Load('isolate: a host that dies fails the calls with EDGEFN_RUNTIME_FAILED, not the application', async () => {
+Load('isolate: a host that dies between calls is replaced by the next call, not the application', async () => {
   const before = await childPids();
   const model = await load(BUNDLED, { isolate: 'process' });
   const [host] = (await childPids()).filter((p) => !before.includes(p));
   process.kill(host!, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 200));
-  await rejectsWith(() => model(golden(goldenItems[0]!.file)), ErrorCode.RUNTIME_FAILED, /the session host for .*model\.onnx exited \(SIGKILL\)/);
+  // test/isolation.test.ts holds the rest: calls in flight fail with EDGEFN_SESSION_DIED, restarts are capped.
+  assert.is((await model(golden(goldenItems[0]!.file))).label, goldenItems[0]!.label);
+  const [next] = (await childPids()).filter((p) => !before.includes(p));
+  assert.ok(next !== undefined && next !== host, 'a new host process serves the call');
   await model.dispose();
 });
 
