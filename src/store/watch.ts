@@ -24,6 +24,8 @@ export class StoreWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
   private closed = false;
   private refreshing: Promise<void> | null = null;
+  /** A change arrived while refreshing: the folder list read may predate it, so refresh again. */
+  private again = false;
 
   /** `onChange` is called (often, in bursts: debounce it) for every relevant change. */
   constructor(private readonly nameDir: string, private readonly onChange: () => void) {}
@@ -59,7 +61,11 @@ export class StoreWatcher {
 
   /** Watches every version folder (named by semver, with or without a manifest yet) and its subfolders. */
   private refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
       try {
         const wanted = new Set<string>([this.nameDir]);
         const entries = await readdir(this.nameDir, { withFileTypes: true }).catch(() => []);
@@ -81,6 +87,11 @@ export class StoreWatcher {
         }
       } finally {
         this.refreshing = null;
+      }
+      if (this.again && !this.closed) {
+        this.again = false;
+        await this.refresh();
+        this.onChange(); // what changed meanwhile may sit in a folder watched only now
       }
     })();
     return this.refreshing;
