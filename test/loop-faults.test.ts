@@ -35,15 +35,15 @@ function balanced(s: LoopStats, label = ''): void {
   assert.equal([s.queued, s.inFlight, s.running], [0, 0, false], why);
 }
 
-test('a source that yields undefined or null: one INPUT_INVALID failure each, the loop goes on, nothing left queued', async () => {
-  async function* source() {
-    yield 1;
-    yield undefined;
-    yield 3;
-    yield null;
-    yield 5;
-    yield 6;
-  }
+test('a source that yields undefined, null or a revoked Proxy: one INPUT_INVALID failure each, the loop goes on, nothing left queued', async () => {
+  // A hand-made iterator: an async generator would itself await (and so throw on) the Proxy.
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke(); // even `instanceof` throws on it
+  const items: unknown[] = [1, undefined, 3, null, 5, proxy, 6];
+  const source = () => {
+    let i = 0;
+    return { [Symbol.asyncIterator]: () => ({ next: async () => (i < items.length ? { value: items[i++], done: false } : { value: undefined, done: true }) }) };
+  };
   const seen: number[] = [];
   const errors: string[] = [];
   const model = async (x: number) => {
@@ -56,11 +56,12 @@ test('a source that yields undefined or null: one INPUT_INVALID failure each, th
   }).done;
   balanced(stats);
   assert.equal(seen, [1, 3, 5, 6]);
-  assert.equal([stats.received, stats.processed, stats.failed, stats.buffered, stats.stoppedBy], [6, 4, 2, 0, 'end']);
-  assert.equal(stats.failedBy, { EDGEFN_INPUT_INVALID: 2 });
+  assert.equal([stats.received, stats.processed, stats.failed, stats.buffered, stats.stoppedBy], [7, 4, 3, 0, 'end']);
+  assert.equal(stats.failedBy, { EDGEFN_INPUT_INVALID: 3 });
   assert.equal(errors, [
     'EDGEFN_INPUT_INVALID item 1 is undefined: a source yields inputs, or an Error for a bad one',
     'EDGEFN_INPUT_INVALID item 3 is null: a source yields inputs, or an Error for a bad one',
+    'EDGEFN_INPUT_INVALID item 5 cannot be looked at (a revoked Proxy?)',
   ]);
 });
 

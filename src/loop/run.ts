@@ -100,11 +100,16 @@ export function run<I, R>(options: RunOptions<I, R>): Loop {
   /** One item from the source, counted and checked, into the queue (or the window). */
   async function admit(item: unknown, where: string): Promise<void> {
     stats.received++;
-    if (item instanceof Error) return fail(item, item, where, ErrorCode.DEVICE_FAILED);
-    if (item === undefined || item === null) {
-      // The queue must never carry "no item": it is one bad item, not the end of the loop.
-      return fail(new EdgefnError(ErrorCode.INPUT_INVALID, `${where} is ${String(item)}: a source yields inputs, or an Error for a bad one`, { input: where }), item, where, ErrorCode.INPUT_INVALID);
+    const invalid = (why: string) => fail(new EdgefnError(ErrorCode.INPUT_INVALID, `${where} ${why}`, { input: where }), item, where, ErrorCode.INPUT_INVALID);
+    let isError: boolean;
+    try {
+      isError = item instanceof Error;
+    } catch {
+      return invalid('cannot be looked at (a revoked Proxy?)'); // instanceof itself threw
     }
+    if (isError) return fail(item, item, where, ErrorCode.DEVICE_FAILED);
+    // The queue must never carry "no item": it is one bad item, not the end of the loop.
+    if (item === undefined || item === null) return invalid(`is ${String(item)}: a source yields inputs, or an Error for a bad one`);
     let input: unknown = item;
     if (windower) {
       try {
