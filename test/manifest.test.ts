@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseManifest, inputGeometry, imageInputSpec } from '../src/model/manifest.ts';
 import { ErrorCode } from '../src/errors.ts';
+import * as edgefn from '../src/index.ts';
 import { rejectsWith } from './helpers/index.ts';
 
 const valid = () => ({
@@ -70,6 +71,38 @@ test('uint8 inputs take no normalisation', async () => {
     'm.json: input.normalize is for float32 inputs; uint8 inputs take raw 0-255 values');
   delete m.input.normalize;
   assert.is(parseManifest(m).input.normalize, undefined);
+});
+
+/** `depth` levels of JSON: [] is one, [[]] two. */
+const nested = (depth: number): unknown => {
+  let v: unknown = [];
+  for (let i = 1; i < depth; i++) v = [v];
+  return v;
+};
+
+test('the limits the README promises, exported from the public entry', () => {
+  assert.equal(edgefn.MANIFEST_LIMITS, {
+    imageSide: 4096, batch: 1024, windowSize: 10_000, features: 1024, windowValues: 1_000_000,
+    labels: 100_000, files: 1000, depth: 32, minStd: 1e-6,
+  });
+  assert.equal([edgefn.MAX_THREADS, edgefn.MAX_TOP, edgefn.MAX_BATCH, edgefn.DEFAULT_MAX_INPUT_BYTES], [64, 100_000, 1024, 64 * 1024 * 1024]);
+});
+
+test('manifest limits hold at the bound and refuse one past it: files, JSON depth, normalize.std', async () => {
+  const files = (n: number) => Array.from({ length: n }, (_, i) => ({ file: `w${i}.bin` }));
+  const at: any = valid();
+  at.files = files(1000);
+  at.provenance = nested(31); // the manifest object is level 1: 32 in all
+  at.input.normalize.std = 1e-6;
+  assert.is(parseManifest(at).files.length, 1000);
+
+  let err = await rejectsWith(bad((m) => { m.files = files(1001); }), ErrorCode.MANIFEST_INVALID, /^m\.json: Expected at most 1000 \{ file, sha256 \} for files but received/);
+  assert.is(err.field, 'files');
+  err = await rejectsWith(bad((m) => { m.provenance = nested(32); }), ErrorCode.MANIFEST_INVALID, 'm.json: the manifest nests deeper than 32 levels');
+  assert.is(err.field, '(root)');
+  err = await rejectsWith(bad((m) => { m.input.normalize.std = [0.2, 9.9e-7, 0.2]; }), ErrorCode.MANIFEST_INVALID,
+    /^m\.json: Expected numbers of magnitude at least 0\.000001 \(dividing by less overflows float32\) for input\.normalize\.std/);
+  assert.is(err.field, 'input.normalize.std');
 });
 
 const cases: [string, (m: any) => void, string, string][] = [
