@@ -7,9 +7,11 @@ import type { DropReason, OverflowPolicy } from './queue.js';
 
 /**
  * Any async iterable of inputs. A source yields an `Error` (an EdgefnError) for an item it could
- * not make sense of (a garbled line): the loop counts it as failed and goes on. A source with its
- * own bounded buffer (GPIO events) reports what it dropped in `dropped`. The loop ends the source
- * with `return()` when it stops, which closes ports and releases pins.
+ * not make sense of (a garbled line): the loop counts it as failed and goes on (a plain Error as
+ * DEVICE_FAILED); `undefined` or `null` is a failed item too (INPUT_INVALID), never the end. A
+ * source with its own bounded buffer (GPIO events) reports what it dropped in `dropped`, including
+ * what was still waiting when the loop ended it. The loop ends the source with `return()` when it
+ * stops, which closes ports and releases pins.
  */
 export type Source<T> = AsyncIterable<T | Error> & { readonly dropped?: number };
 
