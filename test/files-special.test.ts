@@ -103,6 +103,25 @@ test('store: a version whose model.onnx is a FIFO is refused through the update 
   assert.equal([out.version, out.code], ['1.0.0', ErrorCode.MODEL_MISSING], JSON.stringify(out));
 }));
 
+test('a store-wide golden set whose index is a FIFO rejects the version at validation, at once', () => withVersion(async (dir, nameDir) => {
+  await cp(path.join(ROOT, 'models/fashion-mnist/1.0.0/golden'), path.join(nameDir, 'golden'), { recursive: true });
+  await replaceWithFifo(path.join(nameDir, 'golden', 'index.json'));
+  const { timedOut, out } = await inChild({ action: 'gate', dir });
+  assert.not.ok(timedOut, 'the gate hung on the store-wide FIFO');
+  assert.equal([out.report.verdict, out.report.step, out.report.code], ['rejected', 'validation', ErrorCode.MODEL_MISSING]);
+  assert.match(out.report.reason, /^the store-wide golden set .*golden\/index\.json cannot be used: .*it is a FIFO \(named pipe\)/);
+}));
+
+test('a store-wide golden image linked to /dev/zero rejects the version at validation, memory bounded', () => withVersion(async (dir, nameDir) => {
+  await cp(path.join(ROOT, 'models/fashion-mnist/1.0.0/golden'), path.join(nameDir, 'golden'), { recursive: true });
+  await replaceWithLink(path.join(nameDir, 'golden', '00019.png'), '/dev/zero');
+  const { timedOut, out } = await inChild({ action: 'gate', dir });
+  assert.not.ok(timedOut, 'the gate read /dev/zero');
+  assert.equal([out.report.verdict, out.report.step, out.report.code], ['rejected', 'validation', ErrorCode.MODEL_MISSING]);
+  assert.match(out.report.reason, /00019\.png .*it leads outside/);
+  assert.ok(out.peakRss < RSS_BOUND, `peak RSS ${out.peakRss}`);
+}));
+
 test('manifest.json as a FIFO says what it is (not "No manifest.json"), at once', () => withVersion(async (dir) => {
   await replaceWithFifo(path.join(dir, 'manifest.json'));
   const { timedOut, out } = await inChild({ action: 'load', dir });
