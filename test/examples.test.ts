@@ -69,6 +69,17 @@ test("watch-folder as the README runs it, with no inbox folder: one line of erro
   }
 });
 
+test('serial-sensor with a port that is not there, motion-camera with no camera command: one line of error, exit code 1', async () => {
+  const serial = startExample('serial-sensor', ['--port', '/dev/ttyEDGEFN-NONE']);
+  assert.equal(await serial.exit(60_000), { code: 1, signal: null }, serial.stderr());
+  // (The simulated-GPIO warning comes first on a machine without GPIO.)
+  assert.match(serial.stderr().trim().split('\n').pop()!, /^serial-sensor: EDGEFN_DEVICE_UNAVAILABLE Cannot open serial port \/dev\/ttyEDGEFN-NONE: /);
+  assert.not.match(serial.stderr(), /\n\s+at /); // no stack trace
+  const cam = startExample('motion-camera', []);
+  assert.equal(await cam.exit(60_000), { code: 1, signal: null }, cam.stderr());
+  assert.equal(cam.stderr().trim().split('\n'), ['motion-camera: EDGEFN_DEVICE_UNAVAILABLE Camera command rpicam-still not found on PATH (Raspberry Pi OS: apt install rpicam-apps)']);
+});
+
 test('watch-folder on a folder of 500 images: every one is scored and written; Ctrl-C ends it', async () => {
   const dir = await tempDir();
   try {
@@ -78,7 +89,7 @@ test('watch-folder on a folder of 500 images: every one is scored and written; C
     for (let i = 0; i < 500; i++) await copyFile(golden(goldens[i % goldens.length]!), path.join(inbox, `${String(i).padStart(4, '0')}.png`));
     const out = path.join(dir, 'results.jsonl');
     const ex = startExample('watch-folder', ['--dir', inbox, '--out', out]);
-    await ex.line(/^0499\.png /, 180_000);
+    await ex.line(/^0499\.png /, 300_000);
     ex.child.kill('SIGINT');
     const how = await ex.exit();
     assert.equal(how, { code: 0, signal: null }, ex.stderr());

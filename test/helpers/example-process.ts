@@ -30,7 +30,7 @@ export function startExample(name: string, args: string[], cwd = ROOT): ExampleP
     child,
     stdout: () => out,
     stderr: () => err,
-    line(re, ms = 60_000) {
+    line(re, ms = 120_000) {
       return new Promise((resolve, reject) => {
         const t0 = Date.now();
         const check = () => {
