@@ -13,7 +13,7 @@ export { parseManifest, MANIFEST_VERSION, MANIFEST_LIMITS } from './model/manife
 export type { Manifest, InputSpec, ImageInputSpec, TabularInputSpec, WindowSpec, Summary, OutputSpec, ResizeSpec, NormalizeSpec, FileRef, Task, Format, Layout, DType, Color, Fit, OutputKind } from './model/manifest.js';
 export type { ImageInput, RawImage } from './preprocess/image.js';
 export { registerRuntime, registeredRuntimes } from './runtime/index.js';
-export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization } from './runtime/index.js';
+export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization, RegisterOptions } from './runtime/index.js';
 export { EdgefnError, ErrorCode, isEdgefnError } from './errors.js';
 export { open } from './store/open.js';
 export { run } from './loop/run.js';
