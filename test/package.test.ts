@@ -55,8 +55,12 @@ async function pack(): Promise<{ files: string[]; tarball: string }> {
   await cloneLikeTree(tree);
   const out = path.join(work, 'out');
   await mkdir(out);
-  // A real `npm pack` (its list is the one --dry-run prints) runs prepack, which builds dist/.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: tree, maxBuffer: 64 << 20 });
+  // A real `npm pack` (its list is the one --dry-run prints) runs prepack, which builds dist/; not
+  // with the settings of an `npm test --ignore-scripts` (or --dry-run) this may run under.
+  const env = { ...process.env };
+  delete env.npm_config_ignore_scripts;
+  delete env.npm_config_dry_run;
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: tree, env, maxBuffer: 64 << 20 });
   const [report] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   return { files: report.files.map((f) => f.path).sort(), tarball: path.join(out, path.basename(report.filename)) };
 }
