@@ -3,13 +3,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT, WORSE_VERSION, installVersion, makeStore, removeDir, edgefn } from './helpers/index.ts';
+import { WORSE_VERSION, installVersion, makeStore, removeDir } from './helpers/index.ts';
+import { edgefnSrc as edgefn } from './helpers/store-kit.ts';
 
-
+// The CLI from this checkout's source (helpers/store-kit.ts): the store's code as committed, no build needed.
 
 test('keygen, sign, verify (good, worse, tampered, unsigned), activate, list, rollback', async () => {
   const nameDir = await makeStore();
@@ -22,9 +21,11 @@ test('keygen, sign, verify (good, worse, tampered, unsigned), activate, list, ro
 
     // The active version is signed too, so the store boots with the key required.
     assert.is((await edgefn('models', 'sign', path.join(nameDir, '1.0.0'), '--key', `${keys}.key`)).code, 0);
-    // First open of the store: 1.0.0 passes the gate and becomes active.
-    const first = await edgefn('models', 'list', nameDir, '--trusted-key', `${keys}.pub`);
-    assert.match(first.stdout, new RegExp(`^\\* 1\\.0\\.0: accepted \\(accuracy \\d+\\.\\d%, p50 \\d+\\.\\d ms, signed by ${keyId}\\)`));
+    // First open of the store (through activate): 1.0.0 passes the gate and becomes active.
+    const first = await edgefn('models', 'activate', nameDir, '1.0.0', '--trusted-key', `${keys}.pub`);
+    assert.is(first.code, 0, first.stderr);
+    const listed = await edgefn('models', 'list', nameDir);
+    assert.match(listed.stdout, new RegExp(`^\\* 1\\.0\\.0: accepted \\(accuracy \\d+\\.\\d%, p50 \\d+\\.\\d ms, signed by ${keyId}\\)`, 'm'));
     const good = await installVersion(nameDir, '1.1.0');
     const signed = await edgefn('models', 'sign', good, '--key', `${keys}.key`);
     assert.match(signed.stdout, new RegExp(`manifest\\.json: signed by ${keyId}`));
@@ -62,6 +63,59 @@ test('keygen, sign, verify (good, worse, tampered, unsigned), activate, list, ro
     assert.match(list.stdout, /^- 1\.0\.0: /m);
     const rb = await edgefn('models', 'rollback', nameDir, '--trusted-key', `${keys}.pub`, '--json');
     assert.equal(JSON.parse(rb.stdout), { name: 'fashion-mnist', active: '1.0.0' });
+  } finally {
+    await removeDir(path.dirname(nameDir));
+  }
+});
+
+test('list is read-only: nothing is booted or written, and it says what is active as recorded', async () => {
+  const nameDir = await makeStore();
+  try {
+    const before = (await readdir(nameDir)).sort();
+    const r = await edgefn('models', 'list', nameDir);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /: no active version recorded\n {2}1\.0\.0: not checked yet\n?$/);
+    assert.equal((await readdir(nameDir)).sort(), before);
+    const json = JSON.parse((await edgefn('models', 'list', nameDir, '--json')).stdout);
+    assert.equal([json.active, json.stateSource, json.versions.length], [null, 'none', 1]);
+    assert.equal((await readdir(nameDir)).sort(), before);
+  } finally {
+    await removeDir(path.dirname(nameDir));
+  }
+});
+
+test('version arguments are version names inside the store: a path is refused, a missing version is VERSION_NOT_FOUND, nothing written', async () => {
+  const nameDir = await makeStore();
+  const outside = await installVersion(path.dirname(nameDir), '2.0.0'); // beside the store, not in it
+  try {
+    const before = (await readdir(nameDir)).sort();
+    const up = await edgefn('models', 'activate', nameDir, '../2.0.0');
+    assert.is(up.code, 2);
+    assert.match(up.stderr, /Expected a version name inside the store \(semver, such as 1\.2\.0\) for version but received "\.\.\/2\.0\.0" of type string \[EDGEFN_INVALID_ARGUMENT\]/);
+    const missing = await edgefn('models', 'activate', nameDir, '9.9.9');
+    assert.is(missing.code, 1);
+    assert.match(missing.stderr, /No version 9\.9\.9 in .* \[EDGEFN_VERSION_NOT_FOUND\]/);
+    assert.equal((await readdir(nameDir)).sort(), before, 'no state, no stray report');
+    assert.ok(outside);
+  } finally {
+    await removeDir(path.dirname(nameDir));
+  }
+});
+
+test('keygen refuses to overwrite an existing key unless --force', async () => {
+  const nameDir = await makeStore();
+  const keys = path.join(path.dirname(nameDir), 'release');
+  try {
+    assert.is((await edgefn('models', 'keygen', keys)).code, 0);
+    const first = await readFile(`${keys}.key`, 'utf8');
+    const again = await edgefn('models', 'keygen', keys);
+    assert.is(again.code, 2);
+    assert.match(again.stderr, new RegExp(`${keys}\\.key already exists: keygen does not replace a key \\(pass --force to replace it\\) \\[EDGEFN_INVALID_ARGUMENT\\]`));
+    assert.is(await readFile(`${keys}.key`, 'utf8'), first);
+    const forced = await edgefn('models', 'keygen', keys, '--force');
+    assert.is(forced.code, 0, forced.stderr);
+    assert.is.not(await readFile(`${keys}.key`, 'utf8'), first);
+    assert.is(((await import('node:fs')).statSync(`${keys}.key`).mode & 0o777), 0o600);
   } finally {
     await removeDir(path.dirname(nameDir));
   }
