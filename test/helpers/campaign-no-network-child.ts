@@ -1,7 +1,7 @@
 /**
  * What test/no-network.test.ts traces: everything edgefn does at run time, in one process (and the
  * session hosts it starts). Loads the bundled models (on the main thread, in a worker thread, in a
- * child process), classifies, opens a store, activates a second version, runs a folder loop into
+ * child process; the TF.js one too), classifies, opens a store, activates a second version, runs a folder loop into
  * a JSON-lines file, holds models loaded for a while, disposes everything.
  * `--control` also does what a careless dependency would: fetch('http://127.0.0.1:8123') and a TCP
  * connect to 127.0.0.1:9, so the test
@@ -11,7 +11,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { folderSource, jsonLinesSink, load, open, run, type WindowClassifier } from '../../src/index.ts';
-import { BUNDLED, RAIN, golden, installVersion, makeStore, tempDir } from './index.ts';
+import { BUNDLED, RAIN, ROOT, golden, installVersion, makeStore, tempDir } from './index.ts';
 
 const steps: string[] = [];
 const quick = process.argv.includes('--quick');
@@ -30,6 +30,11 @@ async function storeAndLoop(): Promise<void> {
   const rain = await load<WindowClassifier>(RAIN);
   await rain.dispose();
   steps.push('load rain');
+  // TF.js (tfjs-wasm here, in a worker thread): its .wasm file is read from disk, never fetched.
+  const tfjs = await load(path.join(ROOT, 'models/fashion-mnist-tfjs'));
+  if ((await tfjs(golden('00009.png'))).label !== 'Sneaker') throw new Error('tfjs');
+  await tfjs.dispose();
+  steps.push(`load+classify ${tfjs.runtime}`);
 
   const store = await makeStore();
   const model = await open(store, { settleMs: 50 });
