@@ -1,7 +1,8 @@
 /**
  * Child process for the power-loss test: opens the store (the check that matters: a fresh process
  * must find a complete, valid active version), reports it, then installs and activates new
- * versions in a loop until it is killed with SIGKILL.
+ * versions in a loop (pruning down to one kept version), rolling back every other round, until
+ * it is killed with SIGKILL. Each phase is printed before it starts.
  *
  *   node --import tsx test/helpers/churn.ts <nameDir> <sample image>
  */
@@ -16,10 +17,14 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 try {
   // In-process sessions: this test is about the state file and the folders, and activations
   // that take less time let more kills land after one.
-  const model = await open(nameDir, { settleMs: 0, keep: 3, isolate: 'none' });
+  const model = await open(nameDir, { settleMs: 0, keep: 1, isolate: 'none' });
   const r = await model(sample);
   say(`READY ${model.version} ${r.label}`);
-  let minor = Number(model.version.split('.')[1]) + 1;
+  // Recorded before this event fires; pruning runs after it, before activate() returns.
+  model.on('activated', (e) => say(`PRUNE ${e.version}`));
+  const versions = (await model.versions()).map((v) => Number(v.version.split('.')[1]));
+  let minor = Math.max(...versions) + 1;
+  let round = 0;
   for (;;) {
     const version = `1.${minor++}.0`;
     const dir = path.join(nameDir, version);
@@ -35,6 +40,11 @@ try {
     say(`ACTIVATE ${version}`);
     await model.activate(version);
     say(`ACTIVATED ${version}`);
+    if (round++ % 2 === 0) {
+      const target = (await model.versions()).find((v) => v.previous)?.version;
+      say(`ROLLBACK ${target}`);
+      say(`ROLLEDBACK ${await model.rollback()}`);
+    }
   }
 } catch (err) {
   say(`FAIL ${(err as Error).stack}`);
