@@ -16,6 +16,12 @@ type OrtModule = typeof Ort;
 const log = debug('runtime');
 
 function ort(): OrtModule {
+  // onnxruntime 1.29+ builds for Linux upload usage telemetry (it resolves and connects to
+  // mobile.events.data.microsoft.com seconds after its environment starts, and writes a device id
+  // to disk). edgefn promises that nothing touches the network at run time, so it is off unless the
+  // application says otherwise. Set before the native module loads: onnxruntime reads it once.
+  // test/no-network.test.ts holds this.
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
   return loadOptional<OrtModule>('onnxruntime-node', 'to run ONNX models');
 }
 
