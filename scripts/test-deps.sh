@@ -2,6 +2,7 @@
 # What the tests need beyond npm, set up before they run (npm test's pretest):
 # - socat, which makes the pseudo-terminal pair that stands in for a serial sensor (test/io.test.ts);
 # - rsync, used by tests that copy folders;
+# - strace, which shows test/no-network.test.ts every socket the process opens;
 # - onoff's native part (epoll), built here rather than at `npm ci`. package.json's allowScripts
 #   denies epoll's install script: it runs node-gyp, which downloads Node's headers from nodejs.org
 #   (a fresh machine offline from everything but the npm registry fails there) and needs a C++
@@ -19,6 +20,7 @@ missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing ${2:-$1}"; }
 need socat
 need rsync
+need strace
 if epoll_missing; then need make; need g++; need python3; fi
 
 if [ -n "$missing" ]; then
