@@ -56,6 +56,9 @@ test('watch: a version rejected while its golden images were missing is judged a
   await model.scan();
   assert.is((await rejected).code, 'EDGEFN_MODEL_MISSING');
   assert.is(model.version, '1.0.0');
+  // Let the events of the rejection itself (its report written) pass: what must wake the store
+  // is the images arriving inside the version folder, not a scan that happened to be due.
+  await new Promise((r) => setTimeout(r, 1000));
   // The golden images arrive later (a copy tool that does them last).
   const activated = nextEvent(model, 'activated');
   for (const f of (await import('node:fs')).readdirSync(path.join(BUNDLED_VERSION, 'golden'))) {
