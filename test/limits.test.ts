@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load, ErrorCode, parseManifest } from '../src/index.ts';
+import { load, open, verify, ErrorCode, parseManifest } from '../src/index.ts';
 import { MANIFEST_LIMITS } from '../src/model/manifest.ts';
 import { MAX_THREADS, resolveLoadOptions } from '../src/model/options.ts';
 import { BUNDLED, RAIN_VERSION, golden, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
@@ -73,9 +73,11 @@ test('threads and interOpThreads are bounded (64); within it a model loads and d
   await model.dispose();
 });
 
-test('null options: refused alike by load() and by a call', async () => {
+test('null options: refused alike by load(), open(), verify() and by a call', async () => {
   const message = 'Expected an options object for options but received null of type null';
   await rejectsWith(() => load(BUNDLED, null as never), ErrorCode.INVALID_ARGUMENT, message);
+  await rejectsWith(() => open(BUNDLED, null as never), ErrorCode.INVALID_ARGUMENT, message);
+  await rejectsWith(() => verify(path.join(BUNDLED, '1.0.0'), null as never), ErrorCode.INVALID_ARGUMENT, message);
   const model = await load(BUNDLED);
   try {
     await rejectsWith(() => model(golden('00009.png'), null as never), ErrorCode.INVALID_ARGUMENT, message);

@@ -41,7 +41,7 @@ export interface ResolvedStoreOptions {
 }
 
 export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
-  const o = options ?? {};
+  const o = options === undefined ? {} : options;
   if (!is.object(o)) throw invalidArgument('an options object', 'options', options);
   const load: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (!(STORE_KEYS as readonly string[]).includes(k)) load[k] = v;

@@ -20,6 +20,7 @@ export interface VerifyOptions extends Omit<StoreOptions, 'watch' | 'keep'> {
 
 export async function verify(versionDir: string, options: VerifyOptions = {}): Promise<GateReport> {
   if (typeof versionDir !== 'string' || versionDir.length === 0) throw invalidArgument('a version folder path', 'versionDir', versionDir);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArgument('an options object', 'options', options);
   const { against, ...rest } = options;
   const opts = resolveStoreOptions(rest);
   const dir = path.resolve(versionDir);
