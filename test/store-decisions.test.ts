@@ -10,21 +10,12 @@ import path from 'node:path';
 import { open, ErrorCode, generateKeys } from '../src/index.ts';
 import { sha256 } from '../src/model/files.ts';
 import { writeState } from '../src/store/state.ts';
-import { BUNDLED_VERSION, WORSE_VERSION, golden, installVersion, makeStore, rejectsWith, removeDir } from './helpers/index.ts';
-import { childPids, editManifest, leftovers, nextEvent, signWith, stageVersion, until } from './helpers/store-kit.ts';
+import { BUNDLED_VERSION, WORSE_VERSION, golden, installVersion, rejectsWith } from './helpers/index.ts';
+import { childPids, editManifest, leftovers, nextEvent, signWith, stageVersion, until, withStore } from './helpers/store-kit.ts';
 
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
 const sample = golden(items[0]!.file);
 const FAST = { settleMs: 0 };
-
-async function withStore(fn: (nameDir: string) => Promise<void>) {
-  const nameDir = await makeStore();
-  try {
-    await fn(nameDir);
-  } finally {
-    await removeDir(path.dirname(nameDir));
-  }
-}
 
 function catchWarnings() {
   const warnings: NodeJS.ErrnoException[] = [];

@@ -12,19 +12,10 @@ import path from 'node:path';
 import { open, ErrorCode } from '../src/index.ts';
 import { processStart } from '../src/store/lock.ts';
 import { readStateFull } from '../src/store/state.ts';
-import { ROOT, installVersion, makeStore, rejectsWith, removeDir } from './helpers/index.ts';
-import { edgefnSrc, leftovers, nextEvent } from './helpers/store-kit.ts';
+import { ROOT, installVersion, rejectsWith } from './helpers/index.ts';
+import { edgefnSrc, leftovers, nextEvent, withStore } from './helpers/store-kit.ts';
 
 const FAST = { settleMs: 0, isolate: 'none' as const };
-
-async function withStore(fn: (nameDir: string) => Promise<void>) {
-  const nameDir = await makeStore();
-  try {
-    await fn(nameDir);
-  } finally {
-    await removeDir(path.dirname(nameDir));
-  }
-}
 
 test('a lock left by a killed process (dead pid, or torn) is recovered; the lock is gone after each change', () => withStore(async (nameDir) => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();

@@ -8,7 +8,8 @@ import { readFile, writeFile, rm, truncate, readdir, cp, mkdir, copyFile, utimes
 import path from 'node:path';
 import { open, ErrorCode, generateKeys, signManifest, type GateReport, type StoreModel } from '../src/index.ts';
 import { sha256 } from '../src/model/files.ts';
-import { BUNDLED_VERSION, WORSE_VERSION, golden, installVersion, makeStore, rejectsWith, removeDir } from './helpers/index.ts';
+import { BUNDLED_VERSION, WORSE_VERSION, golden, installVersion, rejectsWith } from './helpers/index.ts';
+import { withStore } from './helpers/store-kit.ts';
 
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
 const sample = golden(items[0]!.file);
@@ -16,15 +17,6 @@ const FAST = { settleMs: 0 };
 
 async function state(nameDir: string) {
   return JSON.parse(await readFile(path.join(nameDir, 'state.json'), 'utf8'));
-}
-
-async function withStore(fn: (nameDir: string) => Promise<void>) {
-  const nameDir = await makeStore();
-  try {
-    await fn(nameDir);
-  } finally {
-    await removeDir(path.dirname(nameDir));
-  }
 }
 
 function record(model: StoreModel) {

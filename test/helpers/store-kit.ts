@@ -1,11 +1,11 @@
-/** Helpers for the store's own suites (A1): child-process counts, staged installs, signing, the CLI from source. */
+/** Helpers for the store's own suites: a temporary store, child-process counts, staged installs, signing, the CLI from source. */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { signManifest, type generateKeys } from '../../src/index.ts';
-import { BUNDLED_VERSION, ROOT, installVersion } from './index.ts';
+import { BUNDLED_VERSION, ROOT, installVersion, makeStore, removeDir } from './index.ts';
 
 /** Live child processes of this process (session hosts), from /proc. */
 export function childPids(): number[] {
@@ -71,3 +71,13 @@ export async function edgefnSrc(...args: string[]): Promise<{ code: number; stdo
 
 /** Names in the model folder that a killed writer may leave: temporary files, trash folders. */
 export const leftovers = (names: string[]) => names.filter((n) => /^\..*\.tmp$/.test(n) || n.startsWith('.trash-'));
+
+/** Runs `fn` on a fresh store holding the bundled model as 1.0.0, removed afterwards. */
+export async function withStore(fn: (nameDir: string) => Promise<void>): Promise<void> {
+  const nameDir = await makeStore();
+  try {
+    await fn(nameDir);
+  } finally {
+    await removeDir(path.dirname(nameDir));
+  }
+}
