@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { open } from '../src/index.ts';
-import { imageInputSpec } from '../src/model/manifest.ts';
+import { imageInputSpec } from '../src/manifest/index.ts';
 import { writeState } from '../src/store/state.ts';
 import { age, installVersion } from '../test/helpers/index.ts';
 

@@ -30,7 +30,7 @@ async function rss(): Promise<{ peak: number; now: number }> {
 
 async function child(file: string, guarded: boolean): Promise<void> {
   const { decodeImage } = await import('../src/preprocess/image.ts');
-  const { parseManifest, imageInputSpec } = await import('../src/model/manifest.ts');
+  const { parseManifest, imageInputSpec } = await import('../src/manifest/index.ts');
   const { resolveLoadOptions } = await import('../src/model/options.ts');
   const spec = imageInputSpec(parseManifest({
     manifestVersion: 1, name: 'm', version: '1.0.0', task: 'image-classification', format: 'onnx', model: { file: 'm.onnx' }, labels: ['x'],

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import { load, ErrorCode, type WindowClassifier } from '../src/index.ts';
-import { parseManifest } from '../src/model/manifest.ts';
+import { parseManifest } from '../src/manifest/index.ts';
 import { readingValues } from '../src/preprocess/features.ts';
 import { RAIN, rejectsWith } from './helpers/index.ts';
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load, open, verify, ErrorCode, parseManifest } from '../src/index.ts';
-import { MANIFEST_LIMITS } from '../src/model/manifest.ts';
+import { MANIFEST_LIMITS } from '../src/manifest/index.ts';
 import { MAX_THREADS, resolveLoadOptions } from '../src/model/options.ts';
 import { BUNDLED, RAIN_VERSION, golden, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseManifest, inputGeometry, imageInputSpec } from '../src/model/manifest.ts';
+import { parseManifest, inputGeometry, imageInputSpec } from '../src/manifest/index.ts';
 import { ErrorCode } from '../src/errors.ts';
 import * as edgefn from '../src/index.ts';
 import { rejectsWith } from './helpers/index.ts';

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { imageInputSpec, parseManifest, type Manifest } from '../src/model/manifest.ts';
+import { imageInputSpec, parseManifest, type Manifest } from '../src/manifest/index.ts';
 import { resolveLoadOptions, type LoadOptions } from '../src/model/options.ts';
 import { imageClassification } from '../src/model/tasks/image-classification.ts';
 import type { ImageInput } from '../src/preprocess/image.ts';

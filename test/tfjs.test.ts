@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { load, ErrorCode } from '../src/index.ts';
 import { tfjsEngine } from '../src/runtime/tfjs.ts';
-import { imageInputSpec } from '../src/model/manifest.ts';
+import { imageInputSpec } from '../src/manifest/index.ts';
 import { ROOT, BUNDLED, copyBundled, golden, photo, rejectsWith, removeDir } from './helpers/index.ts';
 
 const TFJS_MODEL = path.join(ROOT, 'models/fashion-mnist-tfjs');

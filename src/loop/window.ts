@@ -4,7 +4,7 @@
  * the window, so one bad reading is one failure, not `size` failed windows.
  */
 import { readingValues, type Reading } from '../preprocess/features.js';
-import type { WindowSpec } from '../model/manifest.js';
+import type { WindowSpec } from '../manifest/index.js';
 
 export class Windower {
   private readonly buffer: Reading[] = [];

@@ -5,7 +5,7 @@
  */
 import { EdgefnError, ErrorCode } from '../errors.js';
 import type { TensorInfo } from '../runtime/types.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '../manifest/index.js';
 
 function fail(source: string, field: string, message: string): never {
   throw new EdgefnError(ErrorCode.MODEL_MISMATCH, `${source}: ${message}`, { input: source, field });

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { ModelSource } from '../runtime/types.js';
 import { MiB, openRegular, readRegular } from '../util/fs-safe.js';
-import { MANIFEST_FILE, type FileRef } from './manifest/types.js';
+import { MANIFEST_FILE, type FileRef } from '../manifest/types.js';
 
 /** Caps on what edgefn reads from a model folder, by kind of file. */
 export const MAX_MANIFEST_BYTES = 1 * MiB;

@@ -10,7 +10,7 @@ import valid from 'semver/functions/valid.js';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { readRegular } from '../util/fs-safe.js';
 import { MAX_LABELS_BYTES, MAX_MANIFEST_BYTES, readListedFile } from './files.js';
-import { MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
+import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/index.js';
 import { TEACHABLE_FILES, teachableManifest } from './teachable.js';
 
 /**

@@ -16,7 +16,7 @@ import { describe, invalidArgument } from '../util/validate.js';
 import { checkCompatibility } from './compat.js';
 import { modelSource } from './files.js';
 import { readLabels, readManifest, resolveVersionDir } from './folder.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '../manifest/index.js';
 import { INFERRED_NAME } from './teachable.js';
 import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
 import { Pipeline } from './pipeline.js';

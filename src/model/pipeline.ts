@@ -6,7 +6,7 @@
 import { EdgefnError, ErrorCode } from '../errors.js';
 import { allocate } from '../preprocess/tensor.js';
 import type { RuntimeSession } from '../runtime/types.js';
-import type { Manifest } from './manifest.js';
+import type { Manifest } from '../manifest/index.js';
 import type { ResolvedCallOptions } from './options.js';
 import type { Prepared, Task } from './tasks/task.js';
 

@@ -3,7 +3,7 @@
  * per feature, standardise the columns. No I/O; the tabular task and the stream windower use it.
  */
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import type { Summary, TabularInputSpec } from '../model/manifest.js';
+import type { Summary, TabularInputSpec } from '../manifest/index.js';
 import { describe } from '../util/validate.js';
 
 /** One sensor reading: named fields, or the feature values in the manifest's order. */

@@ -1,7 +1,7 @@
 /**
  * Pure resize arithmetic: how the manifest's resize spec maps onto sharp's resize + extract.
  */
-import type { Fit, ResizeSpec } from '../model/manifest.js';
+import type { Fit, ResizeSpec } from '../manifest/index.js';
 
 export interface ResizePlan {
   width: number;

@@ -8,7 +8,7 @@
  */
 import type { Metadata, Sharp, SharpOptions } from 'sharp';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { CHANNELS, type ImageInputSpec } from '../model/manifest.js';
+import { CHANNELS, type ImageInputSpec } from '../manifest/index.js';
 import { readRegular } from '../util/fs-safe.js';
 import { loadOptional } from '../util/optional.js';
 import { describe, invalidArgument, is } from '../util/validate.js';

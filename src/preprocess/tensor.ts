@@ -6,7 +6,7 @@
  * `((v * scale) - mean) / std` and rounded once to float32: the result equals the textbook
  * formula bit for bit and costs one table read per value in the hot loop.
  */
-import type { DType, Layout, NormalizeSpec } from '../model/manifest.js';
+import type { DType, Layout, NormalizeSpec } from '../manifest/index.js';
 
 export type TensorBuffer = Float32Array | Uint8Array;
 

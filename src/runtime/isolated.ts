@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import type { FileRef, Format } from '../model/manifest.js';
+import type { FileRef, Format } from '../manifest/index.js';
 import { debug } from '../util/debug.js';
 import { startChannel, type HostChannel, type Isolation } from './host-channel.js';
 import { Host, type CreateRequest } from './host-client.js';

@@ -1,6 +1,6 @@
 /** Messages between a process and its session host (./host.ts, ./isolated.ts). */
 import type { ErrorCode } from '../errors.js';
-import type { FileRef, Format } from '../model/manifest.js';
+import type { FileRef, Format } from '../manifest/index.js';
 import type { SessionOptions, Tensor, TensorInfo } from './types.js';
 
 export type HostRequest =

@@ -4,7 +4,7 @@
  * initialise is skipped. When none works the error lists every runtime and why it failed.
  */
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import type { Format } from '../model/manifest.js';
+import type { Format } from '../manifest/index.js';
 import { debug } from '../util/debug.js';
 import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import type { Runtime } from './types.js';

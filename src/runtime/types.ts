@@ -3,7 +3,7 @@
  * inputs and outputs, run it, release it. Adapters (onnx.ts, later tfjs) implement this; nothing
  * outside src/runtime imports a runtime package.
  */
-import type { Format } from '../model/manifest.js';
+import type { Format } from '../manifest/index.js';
 
 export type TensorDType = 'float32' | 'uint8' | 'int8' | 'int32' | 'int64' | 'float16' | 'other';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import type { AnyModel } from '../model/load.js';
 import { MAX_GOLDEN_IMAGE_BYTES, MAX_GOLDEN_INDEX_BYTES, readListedFile, sha256, verifyListedFile } from '../model/files.js';
-import type { FileRef } from '../model/manifest.js';
+import type { FileRef } from '../manifest/index.js';
 import { percentile } from '../util/stats.js';
 import { expected, is } from '../util/validate.js';
 

@@ -6,7 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import type { Signature } from '../model/manifest.js';
+import type { Signature } from '../manifest/index.js';
 
 // canonicalize is CommonJS whose types declare an ES default export; require() gets the function
 // itself under both of our builds (ESM and CJS).

@@ -13,7 +13,7 @@ import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, type ErrorCode as Code } from '../errors.js';
 import { insideFolder, verifyListedFile } from '../model/files.js';
 import { readLabels, readManifestJson } from '../model/folder.js';
-import { MANIFEST_FILE, parseManifest, type Manifest } from '../model/manifest.js';
+import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/index.js';
 import { readGoldenSet, type GoldenSet } from './golden.js';
 import { walkVersion, type FolderWalk } from './settle.js';
 import { verifyManifestJson } from './signature.js';

@@ -1,8 +1,8 @@
 import { lstat, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../../errors.js';
-import { MANIFEST_FILE } from '../../model/manifest.js';
-import { parseManifest } from '../../model/manifest.js';
+import { MANIFEST_FILE } from '../../manifest/index.js';
+import { parseManifest } from '../../manifest/index.js';
 import { versionDirOf, type StoredReport } from '../../store/decisions.js';
 import type { GateReport } from '../../store/gate.js';
 import { listStore, type StoreListing } from '../../store/list.js';

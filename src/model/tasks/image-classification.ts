@@ -3,7 +3,7 @@
  */
 import { checkImageInput, decodeImage, type ImageInput } from '../../preprocess/image.js';
 import { normalizationTables, writeImage, type PixelLayout } from '../../preprocess/tensor.js';
-import { inputGeometry, type ImageInputSpec, type Manifest } from '../manifest.js';
+import { inputGeometry, type ImageInputSpec, type Manifest } from '../../manifest/index.js';
 import type { ResolvedLoadOptions } from '../options.js';
 import { verdict, type Scored } from '../postprocess.js';
 import type { Task, Timings } from './task.js';

@@ -1,7 +1,7 @@
 /**
  * The task for a manifest: which input it takes and which result it gives.
  */
-import type { Manifest } from '../manifest.js';
+import type { Manifest } from '../../manifest/index.js';
 import type { ResolvedLoadOptions } from '../options.js';
 import { imageClassification } from './image-classification.js';
 import { regression, tabularClassification } from './tabular.js';

@@ -5,7 +5,7 @@
 import { columnCount, columnNames, featureColumns, readingValues, type Reading } from '../../preprocess/features.js';
 import { EdgefnError, ErrorCode } from '../../errors.js';
 import { describe } from '../../util/validate.js';
-import type { Manifest, TabularInputSpec } from '../manifest.js';
+import type { Manifest, TabularInputSpec } from '../../manifest/index.js';
 import { verdict } from '../postprocess.js';
 import type { Classification } from './image-classification.js';
 import type { Task, Timings } from './task.js';

@@ -3,7 +3,7 @@
  * tensor, and turn its row of the output into a result. The pipeline (../pipeline.ts) does the
  * batching and the runtime calls; a task never sees the runtime.
  */
-import type { DType } from '../manifest.js';
+import type { DType } from '../../manifest/index.js';
 import type { ResolvedCallOptions } from '../options.js';
 import type { TensorBuffer } from '../../preprocess/tensor.js';
 

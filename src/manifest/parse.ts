@@ -1,5 +1,5 @@
 /** The common manifest (name, version, task, format, files, labels, output, golden, signature) and its entry point. */
-import { is } from '../../util/validate.js';
+import { is } from '../util/validate.js';
 import { parseImageInput } from './image.js';
 import { MANIFEST_LIMITS } from './limits.js';
 import { Reader } from './reader.js';

@@ -1,5 +1,5 @@
 /** The input of a tabular task: named features, an optional window of summaries, per-column scaling. */
-import { is } from '../../util/validate.js';
+import { is } from '../util/validate.js';
 import { MANIFEST_LIMITS } from './limits.js';
 import { batchDimension, type Reader } from './reader.js';
 import { SUMMARIES, type Summary, type TabularInputSpec, type WindowSpec } from './types.js';

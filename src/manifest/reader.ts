@@ -2,8 +2,8 @@
  * The parser's reading primitives: each checks one field and fails with MANIFEST_INVALID naming the
  * manifest and the field's dotted path, in validate's message shape.
  */
-import { EdgefnError, ErrorCode } from '../../errors.js';
-import { expected, is } from '../../util/validate.js';
+import { EdgefnError, ErrorCode } from '../errors.js';
+import { expected, is } from '../util/validate.js';
 import { MANIFEST_LIMITS } from './limits.js';
 import type { FileRef } from './types.js';
 

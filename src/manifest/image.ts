@@ -1,6 +1,6 @@
 /** The input of an image task: shape, layout, colour, resize and normalize, and helpers that read it. */
-import { EdgefnError, ErrorCode } from '../../errors.js';
-import { is } from '../../util/validate.js';
+import { EdgefnError, ErrorCode } from '../errors.js';
+import { is } from '../util/validate.js';
 import { MANIFEST_LIMITS } from './limits.js';
 import { batchDimension, type Reader } from './reader.js';
 import { CHANNELS, COLORS, DTYPES, FITS, LAYOUTS, type ImageInputSpec, type Manifest, type ResizeSpec } from './types.js';

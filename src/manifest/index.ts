@@ -7,11 +7,11 @@
  * - Unknown top-level fields are kept in `extra` and ignored, so newer tools may add sections.
  * - `task` and `format` are closed unions: a value this build cannot run is an error, not a guess.
  *
- * This entry re-exports ./manifest/: types.ts (the shape), limits.ts (MANIFEST_LIMITS), parse.ts
+ * This entry re-exports the files beside it: types.ts (the shape), limits.ts (MANIFEST_LIMITS), parse.ts
  * (the common fields), image.ts and tabular.ts (each task's input), reader.ts (field checks).
- * The manifest sits below preprocess and runtime: nothing under ./manifest/ imports either.
+ * The manifest sits below preprocess and runtime: nothing in this folder imports either (only errors and util).
  */
-export * from './manifest/types.js';
-export { MANIFEST_LIMITS } from './manifest/limits.js';
-export { parseManifest } from './manifest/parse.js';
-export { imageInputSpec, inputGeometry } from './manifest/image.js';
+export * from './types.js';
+export { MANIFEST_LIMITS } from './limits.js';
+export { parseManifest } from './parse.js';
+export { imageInputSpec, inputGeometry } from './image.js';
