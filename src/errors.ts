@@ -57,6 +57,12 @@ export const ErrorCode = {
   STORE_LOCKED: 'EDGEFN_STORE_LOCKED',
   /** A version below the store's minimum version (`minVersion`) was asked to become active. */
   DOWNGRADE_REFUSED: 'EDGEFN_DOWNGRADE_REFUSED',
+  /** A version does not beat the best simple baseline on the golden set by the store's `minLift`. */
+  BASELINE_NOT_BEATEN: 'EDGEFN_BASELINE_NOT_BEATEN',
+  /** A candidate broke a rule of its live rollout (agreement, latency, errors) and was rejected. */
+  ROLLOUT_REJECTED: 'EDGEFN_ROLLOUT_REJECTED',
+  /** promote() or abort() was asked for while no candidate is being rolled out. */
+  NO_CANDIDATE: 'EDGEFN_NO_CANDIDATE',
   /** Something failed that edgefn did not foresee; the message and `cause` say what. A bug: please report it. */
   INTERNAL: 'EDGEFN_INTERNAL',
 } as const;

@@ -16,6 +16,8 @@ export const MANIFEST_LIMITS = {
   /** Most inline labels, and most files in `files`. */
   labels: 100_000,
   files: 1000,
+  /** Most baseline models a golden set names (each is loaded and scored by the gate). */
+  baselines: 8,
   /** Deepest nesting of the manifest's JSON (edgefn's own fields go four levels deep). */
   depth: 32,
   /** Smallest magnitude of a normalize.std value: below it, inputs overflow float32 once divided. */

@@ -3,12 +3,13 @@ import { is } from '../util/validate.js';
 import { parseImageInput } from './image.js';
 import { MANIFEST_LIMITS } from './limits.js';
 import { Reader } from './reader.js';
+import { checkRollout, type RolloutSpec } from './rollout.js';
 import { parseTabularInput } from './tabular.js';
 import { FORMATS, MANIFEST_VERSION, TASKS, type FileRef, type GoldenRef, type Manifest, type OutputSpec, type Signature } from './types.js';
 
 const KNOWN_FIELDS = new Set([
   'manifestVersion', 'name', 'version', 'task', 'format', 'description',
-  'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature',
+  'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature', 'rollout',
 ]);
 
 /** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
@@ -81,6 +82,23 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
       if (!is.inRange(min, 0, 1)) r.expect('golden.minAccuracy', 'a number from 0 to 1', min);
       golden.minAccuracy = min;
     }
+    const baselines = (json.golden as Record<string, unknown>).baselines;
+    if (baselines !== undefined) {
+      if (!Array.isArray(baselines) || baselines.length > MANIFEST_LIMITS.baselines) {
+        r.expect('golden.baselines', `an array of at most ${MANIFEST_LIMITS.baselines} { file, sha256 } naming baseline manifests`, baselines);
+      }
+      golden.baselines = baselines.map((b, i) => r.fileRef({ b }, 'b', `golden.baselines[${i}]`));
+    }
+  }
+
+  let rollout: RolloutSpec | undefined;
+  if (json.rollout !== undefined) {
+    const checked = checkRollout(json.rollout);
+    if ('problem' in checked) {
+      const { field, expected: what, value } = checked.problem;
+      r.expect(field ? `rollout.${field}` : 'rollout', what, value);
+    }
+    rollout = checked.spec;
   }
 
   const metrics: Record<string, string | number | boolean> = {};
@@ -116,6 +134,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   if (golden) manifest.golden = golden;
   if (ready !== undefined) manifest.ready = ready;
   if (signature) manifest.signature = signature;
+  if (rollout) manifest.rollout = rollout;
   return manifest;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The manifest's shape: its closed unions (as const tables) and the types parseManifest returns.
- * Imports nothing, so a session host that only needs MANIFEST_FILE or FileRef loads nothing else.
+ * Imports only ./rollout.ts's types, so a session host that only needs MANIFEST_FILE or FileRef loads nothing else.
  */
+import type { RolloutSpec } from './rollout.js';
+
 export const MANIFEST_VERSION = 1;
 /** The manifest's file name in a version folder. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -106,6 +108,12 @@ export interface OutputSpec {
 export interface GoldenRef extends FileRef {
   /** Accuracy the version must reach on its golden set to be activated. */
   minAccuracy?: number;
+  /**
+   * Baseline models the gate scores on the same golden items, each named by its own manifest
+   * inside this version folder (e.g. `baselines/linear/manifest.json`), with its sha256 so the
+   * version's signature covers it; the baseline's manifest lists its own files.
+   */
+  baselines?: FileRef[];
 }
 
 /** An Ed25519 signature over the manifest's canonical JSON (RFC 8785) without this field. */
@@ -142,6 +150,8 @@ export interface Manifest {
    */
   ready?: string;
   signature?: Signature;
+  /** How this version takes over once it passed the gate (open()'s `rollout` option overrides it). */
+  rollout?: RolloutSpec;
   /** Figures measured when the model was trained (accuracy, dataset, ...). Free-form. */
   metrics: Record<string, string | number | boolean>;
   /** Top-level fields this reader does not know, kept for newer tools. */
