@@ -15,11 +15,15 @@ Usage:
   edgefn classify <image...> [--model DIR] [--top K] [--threshold T] [--json] [--threads N]
   edgefn inspect [--model DIR] [--json]
   edgefn models list <dir> [--json]
-  edgefn models verify <version-dir> [--trusted-key FILE]... [--against DIR] [--json]
+  edgefn models verify <version-dir> [--trusted-key FILE]... [--against DIR] [--min-lift L] [--json]
   edgefn models activate <dir> <version> [--trusted-key FILE]... [--min-version V] [--json]
   edgefn models rollback <dir> [--trusted-key FILE]... [--min-version V] [--json]
+  edgefn models rollout <dir> [--json]
+  edgefn models promote <dir> [--trusted-key FILE]... [--json]
+  edgefn models abort <dir> [--json]
   edgefn models keygen <prefix> [--force]
   edgefn models sign <version-dir> --key FILE
+  edgefn explain <input> [--model DIR] [--out saliency.png] [--budget MS] [--global] [--json]
   edgefn --help | --version
 
 Options:
@@ -34,6 +38,10 @@ Options:
   --key FILE       sign: the Ed25519 private key (PEM file) made by keygen
   --force          keygen: replace an existing key pair (otherwise refused)
   --min-version V  activate, rollback: refuse to make a version below V active
+  --min-lift L     verify: reject a version that beats the best baseline by less than L (0-1)
+  --out FILE       explain: write the saliency overlay (PNG) here
+  --budget MS      explain: time budget for one explanation, in ms
+  --global         explain: permutation importance over the inputs (a folder, a CSV) instead of one input
 
 Model stores: <dir> is a model's folder of versions (models/fashion-mnist); see the README.
 
@@ -44,13 +52,17 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'classify'; images: string[]; model?: string; json: boolean; options: LoadOptions }
   | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions }
-  | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string; force: boolean; minVersion?: string };
+  | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string; force: boolean; minVersion?: string; minLift?: number }
+  | { kind: 'explain'; input: string; model?: string; out?: string; budgetMs?: number; global: boolean; json: boolean; options: LoadOptions };
 
 export type ModelsAction =
   | { name: 'list'; dir: string }
   | { name: 'verify'; versionDir: string }
   | { name: 'activate'; dir: string; version: string }
   | { name: 'rollback'; dir: string }
+  | { name: 'rollout'; dir: string }
+  | { name: 'promote'; dir: string }
+  | { name: 'abort'; dir: string }
   | { name: 'keygen'; prefix: string }
   | { name: 'sign'; versionDir: string };
 
@@ -60,11 +72,14 @@ const MODELS_ARGS = {
   verify: ['versionDir'],
   activate: ['dir', 'version'],
   rollback: ['dir'],
+  rollout: ['dir'],
+  promote: ['dir'],
+  abort: ['dir'],
   keygen: ['prefix'],
   sign: ['versionDir'],
 } as const;
 
-function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string; force?: boolean; 'min-version'?: string }): Command {
+function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string; force?: boolean; 'min-version'?: string; 'min-lift'?: string }): Command {
   const [name, ...args] = rest;
   if (name === undefined || !(name in MODELS_ARGS)) {
     throw new UsageError(`models needs one of ${Object.keys(MODELS_ARGS).join(', ')}${name ? `, got "${name}"` : ''}`);
@@ -73,10 +88,13 @@ function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: s
   if (args.length !== wanted.length) throw new UsageError(`models ${name} takes ${wanted.map((w) => `<${w}>`).join(' ')}`);
   const action = Object.fromEntries([['name', name], ...wanted.map((w, i) => [w, args[i]])]) as ModelsAction;
   if (name === 'sign' && !values.key) throw new UsageError('models sign needs --key FILE (a private key made by models keygen)');
+  const minLift = number('min-lift', values['min-lift'], false);
+  if (minLift !== undefined && !(minLift >= 0 && minLift <= 1)) throw new UsageError(`--min-lift expects a number from 0 to 1, got "${values['min-lift']}"`);
   return {
     kind: 'models', action, json: values.json ?? false, trustedKeys: values['trusted-key'] ?? [], force: values.force ?? false,
     ...(values.against ? { against: values.against } : {}), ...(values.key ? { key: values.key } : {}),
     ...(values['min-version'] ? { minVersion: values['min-version'] } : {}),
+    ...(minLift !== undefined ? { minLift } : {}),
   };
 }
 
@@ -107,6 +125,10 @@ export function parseCommand(argv: readonly string[]): Command {
         key: { type: 'string' },
         force: { type: 'boolean' },
         'min-version': { type: 'string' },
+        'min-lift': { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        budget: { type: 'string' },
+        global: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -138,6 +160,15 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: 'inspect', json, options, ...(model ? { model } : {}) };
     case 'models':
       return parseModels(rest, values);
+    case 'explain': {
+      if (rest.length !== 1) throw new UsageError('explain takes one input (an image, a JSON reading, or with --global a folder or CSV)');
+      const budgetMs = number('budget', values.budget, false);
+      if (budgetMs !== undefined && !(budgetMs > 0)) throw new UsageError(`--budget expects a positive number of ms, got "${values.budget}"`);
+      return {
+        kind: 'explain', input: rest[0]!, json, options, global: values.global ?? false,
+        ...(model ? { model } : {}), ...(values.out ? { out: values.out } : {}), ...(budgetMs !== undefined ? { budgetMs } : {}),
+      };
+    }
     case undefined:
       return { kind: 'help' };
     default:

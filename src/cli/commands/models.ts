@@ -22,6 +22,7 @@ export interface ModelsArgs {
   key?: string;
   force?: boolean;
   minVersion?: string;
+  minLift?: number;
 }
 
 async function readKeys(files: string[]): Promise<string[]> {
@@ -135,5 +136,10 @@ export async function modelsCommand(args: ModelsArgs, io: CliIO): Promise<ExitCo
       }
       return EXIT.ok;
     }
+    case 'rollout':
+    case 'promote':
+    case 'abort':
+      // Routed to ./rollout.ts by main.ts.
+      throw new EdgefnError(ErrorCode.INTERNAL, `models ${a.name} is handled by the rollout command`);
   }
 }
