@@ -38,6 +38,8 @@ export interface GatePolicy {
   maxLatencyRatio?: number;
   /** Files changed less than this long ago mean the folder is still being copied. */
   settleMs: number;
+  /** How far above the best simple baseline a candidate's accuracy must be (none: reported only). */
+  minLift?: number;
 }
 
 export interface GateReport {

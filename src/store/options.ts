@@ -19,6 +19,13 @@ export interface StoreOptions extends LoadOptions {
   maxLatencyMs?: number;
   /** Budget for a new version's p50 latency as a multiple of the active version's. Default 3. */
   maxLatencyRatio?: number;
+  /**
+   * How far (0–1) a new version's golden-set accuracy must rise above the best simple baseline
+   * (majority class, prior-weighted guess, the manifest's `golden.baselines` models) to pass;
+   * below it the gate rejects with EDGEFN_BASELINE_NOT_BEATEN. Default: none (the report still
+   * shows every baseline and the lift).
+   */
+  minLift?: number;
   /** How many versions to keep on disk (the active and the previous one are always kept). Default 3. */
   keep?: number;
   /** A version whose files changed less than this many ms ago is still being copied. Default 1000. */
@@ -29,7 +36,7 @@ export interface StoreOptions extends LoadOptions {
   lockTimeoutMs?: number;
 }
 
-const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs'] as const;
+const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'minLift', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs'] as const;
 
 export interface ResolvedStoreOptions {
   watch: boolean;
@@ -69,7 +76,10 @@ export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
   const lockTimeoutMs = o.lockTimeoutMs ?? 60_000;
   if (!is.nonNegativeInteger(lockTimeoutMs)) throw invalidArgument('non-negative integer', 'lockTimeoutMs', lockTimeoutMs);
 
+  if (o.minLift !== undefined && !is.inRange(o.minLift, 0, 1)) throw invalidArgument('number between 0 and 1', 'minLift', o.minLift);
+
   const policy: GatePolicy = { trustedKeys, accuracyMargin, maxLatencyRatio: ratio, settleMs };
   if (o.maxLatencyMs !== undefined) policy.maxLatencyMs = o.maxLatencyMs as number;
+  if (o.minLift !== undefined) policy.minLift = o.minLift as number;
   return { watch, keep, minVersion, lockTimeoutMs, policy, load: load as LoadOptions };
 }
