@@ -10,6 +10,8 @@ export type { Scored } from './model/postprocess.js';
 export type { CallOptions, LoadOptions } from './model/options.js';
 export { DEFAULT_PIXEL_LIMIT, DEFAULT_MAX_INPUT_BYTES, MAX_THREADS, MAX_TOP, MAX_BATCH } from './model/options.js';
 export { parseManifest, MANIFEST_VERSION, MANIFEST_LIMITS } from './manifest/index.js';
+export { ROLLOUT_MODES, ROLLOUT_DEFAULTS } from './manifest/index.js';
+export type { RolloutSpec, RolloutMode } from './manifest/index.js';
 export type { Manifest, InputSpec, ImageInputSpec, TabularInputSpec, WindowSpec, Summary, OutputSpec, ResizeSpec, NormalizeSpec, FileRef, Task, Format, Layout, DType, Color, Fit, OutputKind } from './manifest/index.js';
 export type { ImageInput, RawImage } from './preprocess/image.js';
 export { registerRuntime, registeredRuntimes } from './runtime/index.js';
