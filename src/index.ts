@@ -18,6 +18,7 @@ export { registerRuntime, registeredRuntimes } from './runtime/index.js';
 export type { Runtime, RuntimeSession, SessionOptions, TensorInfo, GraphOptimization, RegisterOptions } from './runtime/index.js';
 export { EdgefnError, ErrorCode, isEdgefnError } from './errors.js';
 export { open } from './store/open.js';
+export * from './model/cascade.js';
 export { run } from './loop/run.js';
 export type { RunOptions, LoopStats, Loop } from './loop/run.js';
 export type { Source, Sink } from './loop/types.js';
