@@ -66,7 +66,8 @@ interface Picked { model: AnyModel | null; reasons: string[]; codes: string[] }
 async function pick(ctx: StoreContext, state: StoreState): Promise<Picked> {
   const versions = await listVersionDirs(ctx.nameDir);
   const recorded = [state.active, state.previous].filter((v): v is string => v !== null);
-  const order = [...new Set([...recorded, ...versions])];
+  // A rollout's candidate is never served by falling through to it: only a promotion makes it active.
+  const order = [...new Set([...recorded, ...versions])].filter((v) => recorded.includes(v) || v !== state.rollout?.version);
   const reasons: string[] = [];
   const codes: string[] = [];
   for (const v of order) {

@@ -14,12 +14,13 @@ import { readRegular } from '../util/fs-safe.js';
 import { invalidArgument } from '../util/validate.js';
 import { writeFileDurable } from './durable.js';
 import { fingerprint, type GateReport } from './gate.js';
+import type { RolloutReport } from './rollout/decide.js';
 import type { Decision, StoreState } from './state.js';
 
 const MAX_REPORT_BYTES = 1024 * 1024;
 
-/** A report as stored: the gate's, plus the rollback that holds the version back, if any. */
-export type StoredReport = GateReport & { heldBack?: { reason: string; fingerprint: string; at: string } };
+/** A report as stored: the gate's, plus the rollback that holds the version back, and the live rollout that rejected it, if any. */
+export type StoredReport = GateReport & { heldBack?: { reason: string; fingerprint: string; at: string }; rollout?: RolloutReport };
 
 /** Where the gate's report for a version is kept: beside the version folder. */
 export const reportPath = (nameDir: string, version: string) => path.join(nameDir, `${version}.report.json`);

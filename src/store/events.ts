@@ -1,13 +1,25 @@
 /** What a running store tells its application (`model.on(event, listener)`). */
 import type { GateReport } from './gate.js';
+import type { RolloutReport } from './rollout/decide.js';
+import type { RolloutStatus } from './rollout/live.js';
 
 export interface StoreEvents {
   /** A new version folder is complete and about to be checked. */
   candidate: [{ version: string; dir: string }];
   /** A version passed the gate. */
   validated: [{ version: string; report: GateReport }];
-  /** A version failed the gate; the active version keeps serving. */
-  rejected: [{ version: string; code: string; reason: string; report: GateReport }];
+  /**
+   * A version passed the gate under a `shadow` or `canary` rollout and became the candidate
+   * (`started`), a restart resumed its rollout (`resumed`), or a canary step was passed (`advanced`).
+   */
+  rollout: [{ phase: 'started' | 'resumed' | 'advanced'; status: RolloutStatus }];
+  /** The candidate became active: by the live policy, by promote() (here or `edgefn models promote`). `activated` follows. */
+  promoted: [{ version: string; previous: string; by: 'policy' | 'promote()' | 'another process'; status: RolloutStatus }];
+  /**
+   * A version failed the gate, or a candidate failed its live rollout (code EDGEFN_ROLLOUT_REJECTED,
+   * `rollout` says which rule and the figures); the active version keeps serving.
+   */
+  rejected: [{ version: string; code: string; reason: string; report: GateReport; rollout?: RolloutReport }];
   /** A version became active: by this process, or by another one (the CLI) that this store follows (then `report` is the stored one). */
   activated: [{ version: string; previous: string | null; report: GateReport | null }];
   /** The previous version became active again (by rollback(), or because the active one cannot be served at boot). */

@@ -6,7 +6,9 @@
  *   3. integrity      every listed file is a regular file inside the folder and matches its sha256
  *   4. compatibility  the model loads and matches its manifest (load() does this)
  *   5. validation     golden-set accuracy and p50 latency, against the manifest and the active
- *                     version measured side by side (./latency.ts)
+ *                     version measured side by side (./latency.ts); the baselines (majority class,
+ *                     prior-weighted guess, the active version, `golden.baselines` models) scored
+ *                     on the same items, and the lift over the best of them (./baselines.ts)
  * The same function serves `edgefn models verify`, activation, the watcher and every boot (with
  * `skipValidation`: steps 1–4, the signature still first).
  */
@@ -15,12 +17,16 @@ import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, messageOf, type ErrorCode as Code } from '../errors.js';
 import { load, type AnyModel } from '../model/load.js';
 import type { LoadOptions } from '../model/options.js';
+import type { Manifest } from '../manifest/index.js';
+import { scoreBaselineModels } from './baseline-models.js';
+import { liftOver, liftShortfall, simpleBaselines, type BaselineScore, type Lift } from './baselines.js';
 import { readSharedGoldenSet, type GoldenScore, type GoldenSet } from './golden.js';
 import { confirmLatency, scorePaired } from './latency.js';
 import { walkVersion } from './settle.js';
 import { checkVersion, Rejection, rejectAt, type GateStep } from './trust.js';
 
 export type { GateStep } from './trust.js';
+export type { BaselineKind, BaselineScore, Lift } from './baselines.js';
 export { fingerprint } from './settle.js';
 export { checkVersion } from './trust.js';
 
@@ -59,6 +65,17 @@ export interface GateReport {
   /** The active version's p50, measured in the same moment as the candidate's. */
   baselineP50Ms?: number | null;
   golden?: { items: number; sources: string[] };
+  /**
+   * Every baseline scored on the same golden items: majority class, prior-weighted guess, the
+   * active version (kind 'previous', when there is one) and each `golden.baselines` model. None
+   * for a regression version (no golden set) or a boot (no validation).
+   */
+  baselines?: BaselineScore[];
+  /**
+   * The accuracy minus the best majority, prior or model baseline's. The active version is not
+   * part of it: accuracyMargin is its rule. `minLift` applies to this figure.
+   */
+  lift?: Lift | null;
   /** Checks the gate could not make as well as it should, said out loud (see NO_SHARED_GOLDEN_WARNING). */
   warnings?: string[];
   /** Identifies the files checked: a rejected version is retried only when this changes. */
@@ -127,7 +144,7 @@ export async function runGate(versionDir: string, input: GateInput): Promise<{ r
       if (sets.length === 0) {
         throw new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${versionDir}: no golden set to validate it on (manifest golden, or the store's golden/index.json)`);
       }
-      await validate(model, input, sets, report, manifest);
+      await validate(model, input, sets, report, manifest, versionDir);
     }
     report.verdict = 'accepted';
     return { report, model };
@@ -141,8 +158,8 @@ export async function runGate(versionDir: string, input: GateInput): Promise<{ r
   }
 }
 
-/** Step 5: accuracy against the manifest and the active version, then latency (confirmed). */
-async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], report: GateReport, manifest: { name: string; version: string; golden?: { minAccuracy?: number } }): Promise<void> {
+/** Step 5: accuracy against the manifest, the active version and the baselines, then latency (confirmed). */
+async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], report: GateReport, manifest: Manifest, versionDir: string): Promise<void> {
   const baseline = input.baseline ?? null;
   const measure = () => rejectAt('validation', () => scorePaired(model, baseline, sets));
   const first = await measure();
@@ -151,6 +168,11 @@ async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], re
   report.golden = { items: candidate.total, sources: sets.map((s) => s.source) };
   report.baselineVersion = baseline?.version ?? null;
   report.baselineAccuracy = base?.accuracy ?? null;
+  const labels = sets.flatMap((s) => s.items.map((item) => item.label));
+  const models = await scoreBaselineModels(versionDir, manifest.golden?.baselines ?? [], sets, input.loadOptions);
+  const previous: BaselineScore[] = base ? [{ name: baseline!.version, kind: 'previous', accuracy: base.accuracy }] : [];
+  report.baselines = [...simpleBaselines(labels), ...previous, ...models];
+  report.lift = liftOver(candidate.accuracy, report.baselines);
 
   const fail = (why: string) => new Rejection('validation', ErrorCode.VALIDATION_FAILED, `${manifest.name}@${manifest.version}: ${why}`);
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
@@ -166,6 +188,8 @@ async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], re
         throw fail(`accuracy on ${s.source} ${pct(s.candidate.accuracy)} is more than ${pct(input.policy.accuracyMargin)} below the active ${baseline!.version}'s ${pct(s.baseline.accuracy)}`);
       }
     }
+    const short = liftShortfall(candidate.accuracy, report.lift, input.policy.minLift);
+    if (short) throw new Rejection('validation', ErrorCode.BASELINE_NOT_BEATEN, `${manifest.name}@${manifest.version}: ${short}`);
   } finally {
     report.p50Ms = candidate.p50Ms;
     report.baselineP50Ms = base?.p50Ms ?? null;

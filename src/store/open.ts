@@ -18,11 +18,13 @@ import { invalidArgument } from '../util/validate.js';
 import type { StoreEvents } from './events.js';
 import type { GateReport } from './gate.js';
 import type { VersionInfo } from './list.js';
+import type { RolloutStatus } from './rollout/live.js';
 import { resolveStoreOptions, type StoreOptions } from './options.js';
 import { Store } from './store.js';
 
 export type { StoreEvents } from './events.js';
 export type { VersionInfo } from './list.js';
+export type { RolloutStatus } from './rollout/live.js';
 export { reportPath } from './decisions.js';
 
 /** The store's callable: always the active version. `I`/`R` as for load() (an image classifier by default). */
@@ -44,6 +46,12 @@ export interface StoreModel<I = ImageInput, R = Classification> {
   rollback(): Promise<string>;
   /** Follows decisions recorded by other processes and looks for new complete versions now (the watcher does this by itself). */
   scan(): Promise<void>;
+  /** The candidate's live rollout (shadow or canary) and its figures, or null when none is under way. */
+  rollout(): RolloutStatus | null;
+  /** Makes the candidate active now, whatever its figures; rejects with EDGEFN_NO_CANDIDATE without one. Returns its version. */
+  promote(): Promise<string>;
+  /** Rejects the candidate now (EDGEFN_ROLLOUT_REJECTED, kept until its files change); EDGEFN_NO_CANDIDATE without one. Returns its version. */
+  abort(): Promise<string>;
   on<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
   once<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
   off<E extends keyof StoreEvents>(event: E, listener: (...args: StoreEvents[E]) => void): StoreModel<I, R>;
@@ -57,7 +65,7 @@ export async function open<I = ImageInput, R = Classification>(dir: string, opti
   await store.boot();
   if (store.opts.watch) store.startWatching();
 
-  const call = ((input: unknown, o?: CallOptions) => store.current(input, o)) as StoreModel<I, R>;
+  const call = ((input: unknown, o?: CallOptions) => store.call(input, o)) as StoreModel<I, R>;
   Object.defineProperties(call, {
     name: { get: () => store.current.name, enumerable: true },
     version: { get: () => store.current.version, enumerable: true },
@@ -67,6 +75,9 @@ export async function open<I = ImageInput, R = Classification>(dir: string, opti
     activate: { value: (v: string) => store.activate(v) },
     rollback: { value: () => store.rollback() },
     scan: { value: () => store.scan() },
+    rollout: { value: () => store.rollout() },
+    promote: { value: () => store.decide('promote') },
+    abort: { value: () => store.decide('abort') },
     on: { value: (e: string, l: (...a: unknown[]) => void) => { store.events.on(e, l); return call; } },
     once: { value: (e: string, l: (...a: unknown[]) => void) => { store.events.once(e, l); return call; } },
     off: { value: (e: string, l: (...a: unknown[]) => void) => { store.events.off(e, l); return call; } },

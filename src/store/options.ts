@@ -3,6 +3,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import valid from 'semver/functions/valid.js';
+import { checkRollout, type RolloutMode, type RolloutSpec } from '../manifest/rollout.js';
 import { resolveLoadOptions, type LoadOptions } from '../model/options.js';
 import { invalidArgument, is } from '../util/validate.js';
 import type { GatePolicy } from './gate.js';
@@ -34,15 +35,23 @@ export interface StoreOptions extends LoadOptions {
   minVersion?: string;
   /** How long a change waits for another process holding the store's lock. Default 60000. */
   lockTimeoutMs?: number;
+  /**
+   * How a version that passed the gate takes over (README "Rollout: shadow and canary"):
+   * `immediate` (default), `shadow` or `canary`, or an object with `mode` and the policy's figures.
+   * Given here it overrides the version manifest's `rollout`; fields it leaves out come from it.
+   */
+  rollout?: RolloutMode | Partial<RolloutSpec>;
 }
 
-const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'minLift', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs'] as const;
+const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'minLift', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs', 'rollout'] as const;
 
 export interface ResolvedStoreOptions {
   watch: boolean;
   keep: number;
   minVersion: string | null;
   lockTimeoutMs: number;
+  /** open()'s `rollout` option as given (checked), or null: then each version's manifest decides. */
+  rollout: RolloutMode | Partial<RolloutSpec> | null;
   policy: GatePolicy;
   load: LoadOptions;
 }
@@ -78,8 +87,14 @@ export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
 
   if (o.minLift !== undefined && !is.inRange(o.minLift, 0, 1)) throw invalidArgument('number between 0 and 1', 'minLift', o.minLift);
 
+  const rollout = o.rollout ?? null;
+  if (rollout !== null) {
+    const checked = checkRollout(rollout);
+    if ('problem' in checked) throw invalidArgument(checked.problem.expected, checked.problem.field ? `rollout.${checked.problem.field}` : 'rollout', checked.problem.value);
+  }
+
   const policy: GatePolicy = { trustedKeys, accuracyMargin, maxLatencyRatio: ratio, settleMs };
   if (o.maxLatencyMs !== undefined) policy.maxLatencyMs = o.maxLatencyMs as number;
   if (o.minLift !== undefined) policy.minLift = o.minLift as number;
-  return { watch, keep, minVersion, lockTimeoutMs, policy, load: load as LoadOptions };
+  return { watch, keep, minVersion, lockTimeoutMs, rollout: rollout as ResolvedStoreOptions['rollout'], policy, load: load as LoadOptions };
 }

@@ -7,6 +7,11 @@
  * turn (state.json, then state.json.bak), each by write-fsync-rename. A copy that is torn,
  * zeroed, truncated, replaced by random bytes or deleted fails its checksum and the other copy
  * is read; at most the last decision is lost, never the one before it.
+ *
+ * A live rollout (./rollout/) is recorded in the same file: `stateVersion` 3 carries a `rollout`
+ * field, covered by the same checksum. A state without one is still written as version 2, byte
+ * for byte as before, so a state.json written by an older edgefn reads and the older edgefn
+ * reads ours unless a rollout is under way.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -15,6 +20,7 @@ import { ErrorCode, messageOf } from '../errors.js';
 import { debug, warn } from '../util/debug.js';
 import { readRegular } from '../util/fs-safe.js';
 import { writeFileDurable } from './durable.js';
+import { recordFrom, type RolloutRecord } from './rollout/record.js';
 
 export const STATE_FILE = 'state.json';
 export const STATE_BACKUP = 'state.json.bak';
@@ -32,10 +38,13 @@ export interface Decision {
 }
 
 export interface StoreState {
-  stateVersion: 2;
+  /** 2 without a rollout, 3 with one. */
+  stateVersion: 2 | 3;
   active: string | null;
   previous: string | null;
   decisions: Record<string, Decision>;
+  /** The candidate being rolled out (shadow or canary), with its counters as last flushed; null: none. */
+  rollout: RolloutRecord | null;
   /** Grows by one on every write: of two valid copies, the higher one is newer. */
   seq: number;
   updatedAt: string;
@@ -51,13 +60,15 @@ export interface StateRead {
   repair: boolean;
 }
 
-export const emptyState = (): StoreState => ({ stateVersion: 2, active: null, previous: null, decisions: {}, seq: 0, updatedAt: new Date(0).toISOString() });
+export const emptyState = (): StoreState => ({ stateVersion: 2, active: null, previous: null, decisions: {}, rollout: null, seq: 0, updatedAt: new Date(0).toISOString() });
 
 const isVersion = (v: unknown): v is string | null => v === null || (typeof v === 'string' && valid(v) === v);
 
 /** The checksummed bytes: the fields in a fixed order, so a reader can recompute them. */
-function body(s: StoreState): string {
-  return JSON.stringify({ stateVersion: s.stateVersion, active: s.active, previous: s.previous, decisions: s.decisions, seq: s.seq, updatedAt: s.updatedAt });
+function body(s: Omit<StoreState, 'rollout'> & { rollout: unknown }): string {
+  if (s.stateVersion === 2) return JSON.stringify({ stateVersion: s.stateVersion, active: s.active, previous: s.previous, decisions: s.decisions, seq: s.seq, updatedAt: s.updatedAt });
+  // The rollout as parsed from the file (its keys in the file's order), so the reader recomputes the same bytes.
+  return JSON.stringify({ stateVersion: s.stateVersion, active: s.active, previous: s.previous, decisions: s.decisions, rollout: s.rollout, seq: s.seq, updatedAt: s.updatedAt });
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -90,9 +101,10 @@ async function readCopy(nameDir: string, name: string): Promise<{ state: StoreSt
       return { state: { ...emptyState(), active: s.active, previous: s.previous, updatedAt: String(s.updatedAt) }, exists: true };
     }
     const decisions = decisionsFrom(s.decisions);
-    if (s.stateVersion === 2 && isVersion(s.active) && isVersion(s.previous) && decisions && Number.isSafeInteger(s.seq) && typeof s.updatedAt === 'string') {
-      const state: StoreState = { stateVersion: 2, active: s.active, previous: s.previous, decisions, seq: s.seq as number, updatedAt: s.updatedAt };
-      if (s.sha256 === sha256(body(state))) return { state, exists: true };
+    const rollout = s.stateVersion === 3 ? recordFrom(s.rollout) : null;
+    if ((s.stateVersion === 2 || (s.stateVersion === 3 && rollout !== null && rollout !== 'invalid')) && isVersion(s.active) && isVersion(s.previous) && decisions && Number.isSafeInteger(s.seq) && typeof s.updatedAt === 'string') {
+      const state: StoreState = { stateVersion: s.stateVersion, active: s.active, previous: s.previous, decisions, rollout: rollout as RolloutRecord | null, seq: s.seq as number, updatedAt: s.updatedAt };
+      if (s.sha256 === sha256(body({ ...state, rollout: s.rollout }))) return { state, exists: true };
     }
   } catch {
     // not JSON: damaged
@@ -105,7 +117,7 @@ export async function readStateFull(nameDir: string): Promise<StateRead> {
   const [primary, backup] = await Promise.all([readCopy(nameDir, STATE_FILE), readCopy(nameDir, STATE_BACKUP)]);
   const damaged = [primary.exists && !primary.state ? STATE_FILE : null, backup.exists && !backup.state ? STATE_BACKUP : null].filter((x): x is string => x !== null);
   if (damaged.length) log('%s: damaged state copies: %s', nameDir, damaged.join(', '));
-  const repair = !(primary.state && backup.state && primary.state.seq === backup.state.seq && primary.state.stateVersion === 2);
+  const repair = !(primary.state && backup.state && primary.state.seq === backup.state.seq);
   if (primary.state && (!backup.state || primary.state.seq >= backup.state.seq)) return { state: primary.state, source: 'primary', damaged, repair };
   if (backup.state) return { state: backup.state, source: 'backup', damaged, repair };
   return { state: emptyState(), source: 'none', damaged, repair: damaged.length > 0 };
@@ -121,12 +133,15 @@ export async function readState(nameDir: string): Promise<StoreState> {
  * holding the store's lock. Throws the file system's error when the primary copy cannot be
  * written (nothing changed then); a backup that cannot be written is repaired at the next boot.
  */
-export async function recordState(nameDir: string, base: StoreState, change: Pick<StoreState, 'active' | 'previous'> & { decisions?: Record<string, Decision> }): Promise<StoreState> {
+export async function recordState(nameDir: string, base: StoreState, change: Pick<StoreState, 'active' | 'previous'> & { decisions?: Record<string, Decision>; rollout?: RolloutRecord | null }): Promise<StoreState> {
+  // A change that does not name the rollout keeps the recorded one.
+  const rollout = change.rollout === undefined ? base.rollout : change.rollout;
   const state: StoreState = {
-    stateVersion: 2,
+    stateVersion: rollout ? 3 : 2,
     active: change.active,
     previous: change.previous,
     decisions: change.decisions ?? base.decisions,
+    rollout,
     seq: base.seq + 1,
     updatedAt: new Date().toISOString(),
   };

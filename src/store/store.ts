@@ -2,7 +2,8 @@
  * A running store: the version it serves, and every change to it. Changes run one at a time in
  * this process (`serial`) and hold the store's lock against other processes (`locked`); each
  * starts by following what the state file records (another process, the CLI, may have decided
- * since), so decisions are made against the store as it is.
+ * since), so decisions are made against the store as it is. A version that passes the gate under
+ * a shadow or canary rollout becomes the candidate (`live`) instead; ./rollout/ runs it.
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import lt from 'semver/functions/lt.js';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { listVersionDirs } from '../model/folder.js';
 import type { AnyModel } from '../model/load.js';
+import type { CallOptions } from '../model/options.js';
 import { warn } from '../util/debug.js';
 import { bootStore, checkRecorded, gateInput, type StoreContext } from './boot.js';
 import { currentPrint, heldBack, readReport, versionDirOf, withDecision, writeReport } from './decisions.js';
@@ -22,11 +24,15 @@ import { prune } from './prune.js';
 import { readState, recordState, type Decision, type StoreState } from './state.js';
 import { StoreWatcher } from './watch.js';
 import type { StoreEvents } from './events.js';
+import { decideNow, endLive, followRollout, resumeRollout, specFor, startRollout, type RolloutHost } from './rollout/control.js';
+import { statusOf, type LiveRollout, type RolloutStatus } from './rollout/live.js';
 
-export class Store implements StoreContext {
+export class Store implements StoreContext, RolloutHost {
   readonly events = new EventEmitter();
   current!: AnyModel;
   previous: string | null = null;
+  /** The candidate under a shadow or canary rollout, if any. */
+  live: LiveRollout | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: StoreWatcher | null = null;
   private rescan: NodeJS.Timeout | null = null;
@@ -48,7 +54,16 @@ export class Store implements StoreContext {
     return withLock(this.nameDir, this.opts.lockTimeoutMs, fn);
   }
 
-  private emit<E extends keyof StoreEvents>(event: E, ...args: StoreEvents[E]): void {
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(() => this.locked(fn));
+  }
+
+  /** A call: the active version, or the rollout's routing while a candidate is live. */
+  call(input: unknown, o?: CallOptions): Promise<unknown> {
+    return this.live ? this.live.call(input, o) : this.current(input, o);
+  }
+
+  emit<E extends keyof StoreEvents>(event: E, ...args: StoreEvents[E]): void {
     this.events.emit(event, ...args);
   }
 
@@ -68,6 +83,7 @@ export class Store implements StoreContext {
       const { from, reason } = b.replaced;
       setImmediate(() => this.emit('rolledBack', { version: b.model.version, from, reason }));
     }
+    await resumeRollout(this);
   }
 
   private refuseBelowMin(version: string): void {
@@ -81,8 +97,9 @@ export class Store implements StoreContext {
    * Serves what the state file records when it differs from what this process serves (another
    * process decided), after the same checks as a boot. Returns the state read.
    */
-  private async follow(): Promise<StoreState> {
+  async follow(): Promise<StoreState> {
     const state = await readState(this.nameDir);
+    await followRollout(this, state);
     if (state.active === null || state.active === this.current.version) {
       if (state.active !== null) this.previous = state.previous;
       return state;
@@ -106,11 +123,13 @@ export class Store implements StoreContext {
   private async swap(model: AnyModel, state: StoreState, decisions: Record<string, Decision>): Promise<string> {
     const old = this.current;
     try {
-      await recordState(this.nameDir, state, { active: model.version, previous: old.version, decisions });
+      // An explicit activation or rollback ends a rollout under way (the candidate is not decided: a scan may judge it again).
+      await recordState(this.nameDir, state, { active: model.version, previous: old.version, decisions, rollout: null });
     } catch (err) {
       await model.dispose();
       throw new EdgefnError(ErrorCode.STORE_WRITE_FAILED, `${this.nameDir}: cannot record ${model.version} as active (${messageOf(err)}); ${old.version} stays active`, { cause: err, input: this.nameDir });
     }
+    await endLive(this);
     this.current = model;
     this.previous = old.version;
     await old.dispose(); // waits for the calls still running on it
@@ -137,6 +156,11 @@ export class Store implements StoreContext {
     }
     await writeReport(this.nameDir, report).catch((err: unknown) => warn(ErrorCode.STORE_WRITE_FAILED, messageOf(err)));
     this.emit('validated', { version, report });
+    const spec = specFor(this, model);
+    if (spec.mode !== 'immediate' && !explicit) {
+      await startRollout(this, model, report, state, spec);
+      return report;
+    }
     const present = await listVersionDirs(this.nameDir);
     const previous = await this.swap(model, state, withDecision(state, version, null, present));
     this.emit('activated', { version, previous, report });
@@ -193,13 +217,14 @@ export class Store implements StoreContext {
       try {
         const state = await this.follow();
         for (const v of await listVersionDirs(this.nameDir)) {
-          if (!gt(v, this.current.version)) break;
+          // While a candidate is live only a newer version is judged (it replaces the candidate).
+          if (!gt(v, this.live?.version ?? this.current.version)) break;
           if ((this.opts.minVersion !== null && lt(v, this.opts.minVersion)) || (await heldBack(this.nameDir, state, v))) continue;
           candidate = v;
           const outcome = await this.locked(async () => {
             // Decided again under the lock: another process may have changed the store meanwhile.
             const now = await this.follow();
-            if (!gt(v, this.current.version) || (await heldBack(this.nameDir, now, v))) return 'skipped';
+            if (!gt(v, this.live?.version ?? this.current.version) || (await heldBack(this.nameDir, now, v))) return 'skipped';
             this.emit('candidate', { version: v, dir: path.join(this.nameDir, v) });
             const r = await this.judge(v, now, false);
             return r.code === ErrorCode.VERSION_INCOMPLETE ? 'incomplete' : r.verdict;
@@ -234,8 +259,20 @@ export class Store implements StoreContext {
     this.closed = true;
     this.watcher?.close();
     if (this.rescan) clearTimeout(this.rescan);
+    await this.live?.close(); // its counters flushed
     await this.serial(async () => {});
+    await endLive(this);
     await this.current.dispose();
+  }
+
+  /** The live rollout's figures, or null. */
+  rollout(): RolloutStatus | null {
+    return this.live ? statusOf(this.live.record) : null;
+  }
+
+  /** promote() / abort(): decides the live rollout now; NO_CANDIDATE without one. Returns the candidate's version. */
+  decide(action: 'promote' | 'abort'): Promise<string> {
+    return decideNow(this, action);
   }
 
   async versions(): Promise<VersionInfo[]> {
