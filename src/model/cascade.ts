@@ -229,12 +229,18 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<I>, Casca
   return model;
 }
 
-/** The detailed stage's error for sub-batch item k, renamed after the caller's index `escalated[k]`. */
+/**
+ * The detailed stage's error for item k of its sub-batch, renamed after the caller's index
+ * `escalated[k]`. load() prefixes a batch item's message with `input[k]:` (its `input` may name the
+ * value instead, e.g. `Buffer(3790 bytes)`), so the prefix says which item it was.
+ */
 function reindex(err: unknown, escalated: readonly number[]): unknown {
-  if (!isEdgefnError(err) || err.input === undefined) return err;
-  const m = /^input\[(\d+)\]/.exec(err.input);
+  if (!isEdgefnError(err)) return err;
+  const m = /^input\[(\d+)\]/.exec(err.message);
   const to = m ? escalated[Number(m[1])] : undefined;
   if (to === undefined) return err;
   const rename = (s: string) => s.replace(/^input\[\d+\]/, `input[${to}]`);
-  return new EdgefnError(err.code, rename(err.message), { cause: err.cause ?? err, input: rename(err.input), ...(err.field ? { field: rename(err.field) } : {}) });
+  return new EdgefnError(err.code, rename(err.message), {
+    cause: err.cause ?? err, ...(err.input === undefined ? {} : { input: rename(err.input) }), ...(err.field === undefined ? {} : { field: rename(err.field) }),
+  });
 }
