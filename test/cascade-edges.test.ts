@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cascade, load, open, run, ErrorCode, type WindowClassifier } from '../src/index.ts';
+import { cascade, load, open, run, ErrorCode, type ReadingWindow, type WindowClassifier } from '../src/index.ts';
 import { BUNDLED, BUNDLED_VERSION, RAIN, TEMP_MAX, WORSE_VERSION, golden, installVersion, makeStore, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
 
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
@@ -122,7 +122,7 @@ test('windowed tabular classifiers: one window, a batch of windows, and windows 
     const windows = Array.from({ length: 13 }, (_, k) => Array.from({ length: 7 }, (_, j) => day(k + j)));
     const alone = await a(windows);
     const t = alone.map((r) => r.score).sort()[6]!; // the median score: about half escalate
-    const c = cascade([a, b], { threshold: t });
+    const c = cascade<ReadingWindow>([a, b], { threshold: t });
     const one = await c(windows[0]!);
     assert.is(one.cascade.stage, alone[0]!.score < t ? 'detailed' : 'fast');
     const many = await c(windows);

@@ -83,7 +83,12 @@ export interface Cascade<I = ImageInput> {
 type Call = (input: unknown, options?: CallOptions) => Promise<unknown>;
 type StageName = 'fast' | 'detailed';
 
-export function cascade<I = ImageInput>(models: readonly [CascadeStage<I>, CascadeStage<I>], options?: CascadeOptions): Cascade<I> {
+/**
+ * `I` is the input type: an image by default; name it for tabular models (`cascade<ReadingWindow>(...)`).
+ * It is not inferred from the stages: load()'s functions and a store's declare their overloads in a
+ * different order, and TypeScript infers from the last one.
+ */
+export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I>>, CascadeStage<NoInfer<I>>], options?: CascadeOptions): Cascade<I> {
   const { threshold } = resolveCascadeOptions(options);
   const [fast, detailed] = checkStages(models) as unknown as [Call, Call];
   checkPair(viewOf(fast)!, viewOf(detailed)!);
