@@ -18,11 +18,14 @@ import { modelSource } from './files.js';
 import { readLabels, readManifest, resolveVersionDir } from './folder.js';
 import type { Manifest } from '../manifest/index.js';
 import { INFERRED_NAME } from './teachable.js';
-import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
+import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions, type ResolvedCallOptions, type ResolvedLoadOptions } from './options.js';
 import { Pipeline } from './pipeline.js';
 import type { Classification } from './tasks/image-classification.js';
 import { taskFor } from './tasks/index.js';
 import type { Reading, ReadingWindow, Regression } from './tasks/tabular.js';
+import { explainer, explainMethod } from '../explain/explain.js';
+import { subjectFor } from '../explain/subject.js';
+import type { ExplainOptions, Explanation } from '../explain/types.js';
 
 const log = debug('model');
 
@@ -45,6 +48,11 @@ export interface Model<I, R> {
   /** The model file's own inputs and outputs, as the runtime reports them. */
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /**
+   * Why the model answers what it does for `input`: an occlusion heat map for an image, per-feature
+   * Shapley contributions for a reading or window (see src/explain/). Costs about 20 calls by default.
+   */
+  explain(input: I, options?: ExplainOptions): Promise<Explanation>;
   /** Waits for calls under way, then releases the runtime session. Later calls reject with EDGEFN_DISPOSED. */
   dispose(): Promise<void>;
 }
@@ -151,31 +159,53 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
   }
   log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, isolate === 'none' ? ' (on the main thread)' : ` (in a ${isolate})`);
 
+  const explain = explainer(subjectFor(task, pipeline, { manifest, labels, dir: versionDir, verify: opts.verify }, defaults), opts);
+
   let inFlight = 0;
   let disposed: Promise<void> | null = null;
   let drained: (() => void) | null = null;
 
-  async function call(input: unknown, callOptions?: CallOptions): Promise<unknown> {
+  /** Runs `work` as one call: refused once disposed, counted for dispose() to wait on, errors coded. */
+  async function guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
     const trace = new Error();
     if (disposed) throw withCallerStack(new EdgefnError(ErrorCode.DISPOSED, `${manifest.name}@${manifest.version} was disposed`), trace);
     inFlight++;
     try {
-      const o = resolveCallOptions(callOptions, defaults);
-      if (task.isBatch(input)) {
-        // By index, never input.map: a hole is an input that is missing, not one that is skipped.
-        const checked: unknown[] = [];
-        for (let i = 0; i < input.length; i++) {
-          checked.push(task.check(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, `input[${i}]`));
-        }
-        return await pipeline.many(checked, o);
-      }
-      return await pipeline.one(task.check(input, 'input'), o);
+      return await work();
     } catch (err) {
-      throw withCallerStack(coded(err, `${manifest.name}@${manifest.version}: the call`), trace);
+      throw withCallerStack(coded(err, `${manifest.name}@${manifest.version}: ${what}`), trace);
     } finally {
       if (--inFlight === 0 && drained) drained();
     }
   }
+
+  /** A call's results, each with its explanation when the call asked for one. */
+  async function explained(input: unknown, o: ResolvedCallOptions): Promise<unknown> {
+    const batch = task.isBatch(input);
+    const result = await answer(input, o);
+    if (!o.explain) return result;
+    // One after the other: each explanation fills the runtime with its own batches.
+    const results = (batch ? result : [result]) as Record<string, unknown>[];
+    for (const [i, r] of results.entries()) {
+      r.explanation = await explain(batch ? (input as readonly unknown[])[i] : input, o.explain, batch ? `input[${i}]` : 'input');
+    }
+    return result;
+  }
+
+  async function answer(input: unknown, o: ResolvedCallOptions): Promise<unknown> {
+    if (task.isBatch(input)) {
+      // By index, never input.map: a hole is an input that is missing, not one that is skipped.
+      const checked: unknown[] = [];
+      for (let i = 0; i < input.length; i++) {
+        checked.push(task.check(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, `input[${i}]`));
+      }
+      return await pipeline.many(checked, o);
+    }
+    return await pipeline.one(task.check(input, 'input'), o);
+  }
+
+  const call = (input: unknown, callOptions?: CallOptions) => guarded('the call', () => explained(input, resolveCallOptions(callOptions, defaults)));
+  const explainOne = explainMethod(explain);
 
   const model = call as M;
   Object.defineProperties(model, {
@@ -189,6 +219,7 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
     isolate: { value: isolate, enumerable: true },
     inputs: { value: session.inputs, enumerable: true },
     outputs: { value: session.outputs, enumerable: true },
+    explain: { value: (input: unknown, options?: unknown) => guarded('explain()', () => explainOne(input, options)) },
     dispose: {
       value: () => {
         disposed ??= (async () => {

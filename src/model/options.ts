@@ -4,6 +4,8 @@
 import { GRAPH_OPTIMIZATIONS, type GraphOptimization, type SessionOptions } from '../runtime/types.js';
 import { defaultDecodeBudget } from '../preprocess/budget.js';
 import { checkKeys, invalidArgument, is } from '../util/validate.js';
+import { resolveExplainOptions } from '../explain/options.js';
+import type { ExplainOptions, ResolvedExplainOptions } from '../explain/types.js';
 
 /**
  * Images larger than this are refused before decoding (a pixel bomb guard). 100 MP covers every
@@ -29,9 +31,11 @@ export interface CallOptions {
   top?: number;
   /** Below this best score the result is `unknown` with `label: null`. Default 0 (never). */
   threshold?: number;
+  /** Attach `explanation` to each result: `true` for the defaults, or explain options (see Model.explain). */
+  explain?: boolean | ExplainOptions;
 }
 
-export interface LoadOptions extends CallOptions, SessionOptions {
+export interface LoadOptions extends Omit<CallOptions, 'explain'>, SessionOptions {
   /** Refuse images with more pixels than this; `false` disables the guard. Default 100,000,000. */
   limitInputPixels?: number | false;
   /** Refuse image files (inputs given as a path) larger than this many bytes. Default 64 MiB. */
@@ -65,6 +69,8 @@ export type Isolate = (typeof ISOLATIONS)[number];
 export interface ResolvedCallOptions {
   top: number;
   threshold: number;
+  /** Set when the call asked for an explanation of each result. */
+  explain?: ResolvedExplainOptions;
 }
 
 export interface ResolvedLoadOptions extends ResolvedCallOptions {
@@ -82,13 +88,17 @@ const LOAD_KEYS = new Set([
   'top', 'threshold', 'limitInputPixels', 'maxInputBytes', 'maxDecodeBytes', 'verify', 'maxBatch', 'runtime', 'isolate',
   'threads', 'interOpThreads', 'spinning', 'graphOptimization', 'executionProviders',
 ]);
-const CALL_KEYS = new Set(['top', 'threshold']);
+const CALL_KEYS = new Set(['top', 'threshold', 'explain']);
 
 export function resolveCallOptions(options: unknown, defaults: ResolvedCallOptions = { top: 5, threshold: 0 }): ResolvedCallOptions {
   if (options === undefined) return defaults;
   if (!is.object(options)) throw invalidArgument('an options object', 'options', options);
   checkKeys(options, CALL_KEYS, 'call');
-  return readCallOptions(options, defaults);
+  const call = readCallOptions(options, defaults);
+  const { explain } = options;
+  if (explain === undefined || explain === false) return call;
+  if (explain !== true && !is.object(explain)) throw invalidArgument('true, false or explain options', 'explain', explain);
+  return { ...call, explain: resolveExplainOptions(explain, 'explain') };
 }
 
 function readCallOptions(o: Record<string, unknown>, defaults: ResolvedCallOptions): ResolvedCallOptions {

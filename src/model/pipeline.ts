@@ -95,6 +95,31 @@ export class Pipeline<I, R> {
     }
   }
 
+  /** Decodes one checked input, for an explanation to copy and perturb. */
+  prepareInput(input: I): Promise<Prepared> {
+    return this.task.prepare(input);
+  }
+
+  /**
+   * Runs inputs already prepared (an explanation's perturbed copies) in runs of at most maxBatch,
+   * one at a time: the runs an explanation makes are counted by its caller.
+   */
+  async runPrepared(items: readonly Prepared[], options: ResolvedCallOptions): Promise<R[]> {
+    const size = this.config.maxBatch;
+    const results: R[] = [];
+    for (let i = 0; i < items.length; i += size) {
+      const started = performance.now();
+      const slots = items.slice(i, i + size).map((prepared) => ({ prepared, started }));
+      results.push(...(await this.infer(slots, options)));
+    }
+    return results;
+  }
+
+  /** Most inputs one runtime call takes. */
+  get maxBatch(): number {
+    return this.config.maxBatch;
+  }
+
   async one(input: I, options: ResolvedCallOptions): Promise<R> {
     const [result] = await this.infer([await this.prepare(input)], options);
     return result!;

@@ -1,0 +1,90 @@
+/**
+ * Occlusion saliency for image models: patches of the preprocessed input tensor are replaced by the
+ * image's mean (per channel, in the model's normalised values: a patch of "nothing in particular",
+ * whatever the background), and each patch's effect on the target's score is spread over its pixels.
+ * The perturbed copies run through the model's own batch path; the grid is planned to fit the budget.
+ */
+import { inputGeometry, type ImageInputSpec } from '../manifest/index.js';
+import type { Prepared } from '../model/tasks/task.js';
+import { allocate, type TensorBuffer } from '../preprocess/tensor.js';
+import { minimalGrid, planGrid, type GridPlan, type Meter } from './budget.js';
+import { resolveTarget } from './target.js';
+import type { ExplainSubject, ImageExplanation, OverlayOptions, ResolvedExplainOptions } from './types.js';
+
+/** Index of value (x, y, c) in one item of the tensor. */
+function indexer(spec: ImageInputSpec, width: number, height: number, channels: number): (x: number, y: number, c: number) => number {
+  return spec.layout === 'NCHW' ? (x, y, c) => c * width * height + y * width + x : (x, y, c) => (y * width + x) * channels + c;
+}
+
+/** The mean of each channel over the item (rounded for a uint8 model, which takes whole values). */
+export function channelMeans(base: TensorBuffer, spec: ImageInputSpec, width: number, height: number, channels: number): number[] {
+  const at = indexer(spec, width, height, channels);
+  const means: number[] = [];
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) sum += base[at(x, y, c)]!;
+    const m = sum / (width * height);
+    means.push(spec.dtype === 'uint8' ? Math.round(m) : m);
+  }
+  return means;
+}
+
+export async function occlusion(
+  subject: ExplainSubject,
+  checked: unknown,
+  options: ResolvedExplainOptions,
+  meter: Meter,
+  overlay: (heat: Float32Array, width: number, height: number, o?: OverlayOptions) => Promise<Buffer>,
+): Promise<ImageExplanation> {
+  const spec = subject.manifest.input as ImageInputSpec;
+  const { width, height, channels } = inputGeometry(spec);
+  const prepared = await subject.prepare(checked);
+  const base = allocate(subject.dtype, subject.itemSize);
+  prepared.write(base, 0);
+  const [row] = await meter.score([prepared], 1);
+  const target = resolveTarget(subject.labels, row!, options.target, subject.manifest.task === 'regression');
+
+  const fill = channelMeans(base, spec, width, height, channels);
+  const at = indexer(spec, width, height, channels);
+  const occluded = (x0: number, y0: number, patch: number): Prepared => ({
+    decodeMs: 0,
+    write(out, offset) {
+      out.set(base, offset);
+      for (let c = 0; c < channels; c++) {
+        for (let y = y0; y < y0 + patch; y++) for (let x = x0; x < x0 + patch; x++) out[offset + at(x, y, c)] = fill[c]!;
+      }
+    },
+  });
+  const corners = (g: GridPlan) => g.ys.flatMap((y) => g.xs.map((x) => [x, y] as const));
+
+  // Every pixel: the mean drop of the target's score over the evaluated patches covering it.
+  const sum = new Float64Array(width * height);
+  const count = new Uint32Array(width * height);
+  let patches = 0;
+  const evaluate = async (g: GridPlan, required: boolean) => {
+    const at0 = corners(g);
+    const rows = await meter.score(at0.map(([x, y]) => occluded(x, y, g.patch)), required ? at0.length : 0);
+    rows.forEach((r, k) => {
+      const drop = target.score - r[target.index]!;
+      const [x0, y0] = at0[k]!;
+      for (let y = y0; y < y0 + g.patch; y++) for (let x = x0; x < x0 + g.patch; x++) { sum[y * width + x] = sum[y * width + x]! + drop; count[y * width + x]!++; }
+    });
+    patches += rows.length;
+  };
+  // The coarsest grid always runs, as a batch: its measured cost plans the finer grid that the rest
+  // of the budget affords, and its drops stay in the map (every pixel gets them once).
+  const least = minimalGrid(width, height);
+  await evaluate(least, true);
+  const fine = planGrid(width, height, meter.affordable());
+  const plan = fine.stride < least.stride ? fine : least;
+  if (plan !== least) await evaluate(plan, false);
+  const { patch, stride } = plan;
+  const heatmap = new Float32Array(width * height);
+  for (let i = 0; i < heatmap.length; i++) heatmap[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;
+
+  return {
+    kind: 'image', method: 'occlusion', target, heatmap, width, height, patch, stride, patches,
+    ...meter.report(),
+    toPNG: (o?: OverlayOptions) => overlay(heatmap, width, height, o),
+  };
+}
