@@ -45,7 +45,8 @@ export async function recordPromotion(nameDir: string, state: StoreState, record
 /** Rejects the candidate in one write, then keeps the rollout's report beside the version. Returns the report. */
 export async function recordRejection(nameDir: string, state: StoreState, record: RolloutRecord, rule: Rule | 'aborted', reason: string): Promise<{ state: StoreState; report: StoredReport }> {
   const at = new Date().toISOString();
-  const d: Decision = { verdict: 'rejected', fingerprint: record.fingerprint, code: ErrorCode.ROLLOUT_REJECTED, reason: `rollout: ${reason}`, at };
+  // Fields in the order state.ts reads them back (its checksum is over the bytes).
+  const d: Decision = { verdict: 'rejected', fingerprint: record.fingerprint, reason: `rollout: ${reason}`, at, code: ErrorCode.ROLLOUT_REJECTED };
   const present = await listVersionDirs(nameDir);
   let written: StoreState;
   try {
