@@ -189,7 +189,7 @@ test('promote() and abort(): decide now; NO_CANDIDATE without a candidate', asyn
     assert.is(await model.promote(), '1.2.0');
     assert.is((await promoted).by, 'promote()');
     assert.is(model.version, '1.2.0');
-    assert.is(model.previous ?? (await readStateFull(nameDir)).state.previous, '1.0.0');
+    assert.is((await readStateFull(nameDir)).state.previous, '1.0.0');
     await model.dispose();
   });
 });
