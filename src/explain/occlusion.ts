@@ -1,12 +1,13 @@
 /**
- * Occlusion saliency for image models: patches of the preprocessed input tensor are replaced by the
- * image's mean (per channel, in the model's normalised values: a patch of "nothing in particular",
- * whatever the background), and each patch's effect on the target's score is spread over its pixels.
+ * Occlusion saliency for image models: patches of the preprocessed input tensor are replaced by a
+ * neutral value, and each patch's effect on the target's score is spread over its pixels. Neutral
+ * is the manifest's padding colour for a `contain` model (by the manifest's own word what the model
+ * sees where there is no image: black for Fashion-MNIST), else the image's mean per channel.
  * The perturbed copies run through the model's own batch path; the grid is planned to fit the budget.
  */
 import { inputGeometry, type ImageInputSpec } from '../manifest/index.js';
 import type { Prepared } from '../model/tasks/task.js';
-import { allocate, type TensorBuffer } from '../preprocess/tensor.js';
+import { allocate, normalizationTables, writeImage, type PixelLayout, type TensorBuffer } from '../preprocess/tensor.js';
 import { minimalGrid, planGrid, type GridPlan, type Meter } from './budget.js';
 import { resolveTarget } from './target.js';
 import type { ExplainSubject, ImageExplanation, OverlayOptions, ResolvedExplainOptions } from './types.js';
@@ -14,6 +15,17 @@ import type { ExplainSubject, ImageExplanation, OverlayOptions, ResolvedExplainO
 /** Index of value (x, y, c) in one item of the tensor. */
 function indexer(spec: ImageInputSpec, width: number, height: number, channels: number): (x: number, y: number, c: number) => number {
   return spec.layout === 'NCHW' ? (x, y, c) => c * width * height + y * width + x : (x, y, c) => (y * width + x) * channels + c;
+}
+
+/** Whether occlusion fills with the manifest's padding colour (else the image's mean). */
+export const fillsWithBackground = (spec: ImageInputSpec): boolean => spec.resize.fit === 'contain';
+
+/** The padding colour as the model's input values (normalised, channel order as the tensor's). */
+function backgroundValues(spec: ImageInputSpec, channels: number): number[] {
+  const layout: PixelLayout = { width: 1, height: 1, channels, layout: spec.layout, dtype: spec.dtype, swapRB: spec.color === 'bgr' };
+  const out = allocate(spec.dtype, channels);
+  writeImage(Uint8Array.from({ length: channels }, (_, c) => spec.resize.background[c] ?? spec.resize.background[0]!), layout, spec.normalize ? normalizationTables(spec.normalize, channels) : null, out);
+  return Array.from(out);
 }
 
 /** The mean of each channel over the item (rounded for a uint8 model, which takes whole values). */
@@ -44,7 +56,7 @@ export async function occlusion(
   const [row] = await meter.score([prepared], 1);
   const target = resolveTarget(subject.labels, row!, options.target, subject.manifest.task === 'regression');
 
-  const fill = channelMeans(base, spec, width, height, channels);
+  const fill = fillsWithBackground(spec) ? backgroundValues(spec, channels) : channelMeans(base, spec, width, height, channels);
   const at = indexer(spec, width, height, channels);
   const occluded = (x0: number, y0: number, patch: number): Prepared => ({
     decodeMs: 0,
