@@ -11,7 +11,7 @@ import { writeFileDurable } from '../../store/durable.js';
 import { generateKeys, signManifest } from '../../store/signature.js';
 import { verify } from '../../store/verify.js';
 import type { ModelsAction } from '../args.js';
-import { percent } from '../format.js';
+import { percent, table } from '../format.js';
 import { EXIT, type CliIO, type ExitCode } from '../io.js';
 
 export interface ModelsArgs {
@@ -45,6 +45,19 @@ function reportLine(r: GateReport): string {
   return r.verdict === 'accepted'
     ? `${r.version}: accepted${figures ? ` (${figures})` : ''}`
     : `${r.version}: rejected at ${r.step}: ${r.reason} [${r.code}]${figures ? ` (${figures})` : ''}`;
+}
+
+/**
+ * The baselines the gate scored on the same golden items, the version itself, and its lift over
+ * the best majority, prior or model baseline (the active version keeps its own rule).
+ */
+function baselineTable(r: GateReport): string | null {
+  if (!r.baselines || r.accuracy === undefined) return null;
+  const rows = [['baseline', 'kind', 'accuracy'], ...r.baselines.map((b) => [b.name, b.kind, percent(b.accuracy)]), [`${r.name}@${r.version} (this version)`, 'candidate', percent(r.accuracy)]];
+  const lift = r.lift
+    ? `  lift: ${r.lift.value >= 0 ? '+' : ''}${(100 * r.lift.value).toFixed(1)} points over ${r.lift.over.name}, the best majority, prior or model baseline`
+    : '  lift: no baseline to compare with';
+  return `${table(rows, [2])}\n${lift}`;
 }
 
 /** `* ` active, `- ` previous (as recorded), then the stored verdict and any decision holding the version back. */
@@ -108,8 +121,11 @@ export async function modelsCommand(args: ModelsArgs, io: CliIO): Promise<ExitCo
       return EXIT.ok;
     }
     case 'verify': {
-      const report = await verify(a.versionDir, { trustedKeys: await readKeys(args.trustedKeys), settleMs: 0, ...(args.against ? { against: args.against } : {}) });
-      out(reportLine(report), report);
+      const report = await verify(a.versionDir, {
+        trustedKeys: await readKeys(args.trustedKeys), settleMs: 0,
+        ...(args.against ? { against: args.against } : {}), ...(args.minLift !== undefined ? { minLift: args.minLift } : {}),
+      });
+      out([reportLine(report), baselineTable(report)].filter(Boolean).join('\n'), report);
       return report.verdict === 'accepted' ? EXIT.ok : EXIT.failed;
     }
     case 'list': {
