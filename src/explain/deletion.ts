@@ -9,7 +9,7 @@
 import { EdgefnError, ErrorCode } from '../errors.js';
 import type { ImageInputSpec } from '../manifest/index.js';
 import type { RawImage } from '../preprocess/image.js';
-import { fillsWithBackground } from './occlusion.js';
+import { neutralPixel } from './occlusion.js';
 import { seeded, shuffled } from './random.js';
 
 
@@ -53,9 +53,10 @@ export async function deletionCurve(model: Scoring, image: RawImage, order: read
   const { data, channels, width } = image;
   const grid = cells(image.width, image.height, cell);
   const pixels = image.width * image.height;
-  // The same neutral value as occlusion: the padding colour of a `contain` model, else the image's mean.
+  // The same neutral colour as occlusion (./occlusion.ts).
+  const neutral = neutralPixel(spec, channels);
   const mean = Array.from({ length: channels }, (_, c) => {
-    if (fillsWithBackground(spec)) return spec.resize.background[c] ?? spec.resize.background[0]!;
+    if (neutral) return neutral[c]!;
     let s = 0;
     for (let i = c; i < data.length; i += channels) s += data[i]!;
     return Math.round(s / pixels);

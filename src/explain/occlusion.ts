@@ -2,7 +2,9 @@
  * Occlusion saliency for image models: patches of the preprocessed input tensor are replaced by a
  * neutral value, and each patch's effect on the target's score is spread over its pixels. Neutral
  * is the manifest's padding colour for a `contain` model (by the manifest's own word what the model
- * sees where there is no image: black for Fashion-MNIST), else the image's mean per channel.
+ * sees where there is no image: black for Fashion-MNIST); else 0 after normalisation, the training
+ * data's mean colour (ImageNet's grey-brown), which the model has seen as "nothing in particular";
+ * else (no normalisation) the image's own mean per channel.
  * The perturbed copies run through the model's own batch path; the grid is planned to fit the budget.
  */
 import { inputGeometry, type ImageInputSpec } from '../manifest/index.js';
@@ -17,14 +19,26 @@ function indexer(spec: ImageInputSpec, width: number, height: number, channels: 
   return spec.layout === 'NCHW' ? (x, y, c) => c * width * height + y * width + x : (x, y, c) => (y * width + x) * channels + c;
 }
 
-/** Whether occlusion fills with the manifest's padding colour (else the image's mean). */
-export const fillsWithBackground = (spec: ImageInputSpec): boolean => spec.resize.fit === 'contain';
+/**
+ * The neutral colour as 8-bit pixel values (the order sharp gives: RGB or gray), or null for "the
+ * image's own mean". Shared with the deletion check (./deletion.ts), which deletes with it too.
+ */
+export function neutralPixel(spec: ImageInputSpec, channels: number): number[] | null {
+  if (spec.resize.fit === 'contain') return Array.from({ length: channels }, (_, c) => spec.resize.background[c] ?? spec.resize.background[0]!);
+  const n = spec.normalize;
+  if (!n) return null;
+  // The pixel that normalises to 0: v · scale = mean. A BGR model's mean is in BGR order.
+  return Array.from({ length: channels }, (_, c) => {
+    const t = spec.color === 'bgr' && channels === 3 ? 2 - c : c;
+    return Math.min(255, Math.max(0, Math.round((n.mean[t] ?? n.mean[0]!) / n.scale)));
+  });
+}
 
-/** The padding colour as the model's input values (normalised, channel order as the tensor's). */
-function backgroundValues(spec: ImageInputSpec, channels: number): number[] {
+/** A pixel as the model's input values (normalised, in the tensor's channel order). */
+function inputValues(spec: ImageInputSpec, channels: number, pixel: number[]): number[] {
   const layout: PixelLayout = { width: 1, height: 1, channels, layout: spec.layout, dtype: spec.dtype, swapRB: spec.color === 'bgr' };
   const out = allocate(spec.dtype, channels);
-  writeImage(Uint8Array.from({ length: channels }, (_, c) => spec.resize.background[c] ?? spec.resize.background[0]!), layout, spec.normalize ? normalizationTables(spec.normalize, channels) : null, out);
+  writeImage(Uint8Array.from(pixel), layout, spec.normalize ? normalizationTables(spec.normalize, channels) : null, out);
   return Array.from(out);
 }
 
@@ -56,7 +70,8 @@ export async function occlusion(
   const [row] = await meter.score([prepared], 1);
   const target = resolveTarget(subject.labels, row!, options.target, subject.manifest.task === 'regression');
 
-  const fill = fillsWithBackground(spec) ? backgroundValues(spec, channels) : channelMeans(base, spec, width, height, channels);
+  const neutral = neutralPixel(spec, channels);
+  const fill = neutral ? inputValues(spec, channels, neutral) : channelMeans(base, spec, width, height, channels);
   const at = indexer(spec, width, height, channels);
   const occluded = (x0: number, y0: number, patch: number): Prepared => ({
     decodeMs: 0,
