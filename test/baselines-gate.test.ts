@@ -86,7 +86,7 @@ const broken: [string, (dir: string) => Promise<void>, string, RegExp][] = [
   ['its model file altered', async (d) => {
     const f = path.join(d, 'baselines/linear/model.onnx');
     const b = await readFile(f);
-    b[b.length - 5] ^= 0xff;
+    b[b.length - 5] = b[b.length - 5]! ^ 0xff;
     await writeFile(f, b);
   }, ErrorCode.MODEL_CHECKSUM, /model\.onnx does not match model\.sha256/],
   ['its manifest without model.sha256', (d) => editBaselineManifest(d, (m) => { delete m.model.sha256; }), ErrorCode.MANIFEST_INVALID, /model\.sha256 is required for a baseline model/],

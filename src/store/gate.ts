@@ -170,7 +170,7 @@ async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], re
   report.baselineAccuracy = base?.accuracy ?? null;
   const labels = sets.flatMap((s) => s.items.map((item) => item.label));
   const models = await scoreBaselineModels(versionDir, manifest.golden?.baselines ?? [], sets, input.loadOptions);
-  const previous: BaselineScore[] = base ? [{ name: baseline!.version, kind: 'previous', accuracy: base.accuracy }] : [];
+  const previous: BaselineScore[] = base ? [{ name: `${baseline!.version} (active version)`, kind: 'previous', accuracy: base.accuracy }] : [];
   report.baselines = [...simpleBaselines(labels), ...previous, ...models];
   report.lift = liftOver(candidate.accuracy, report.baselines);
 
