@@ -18,7 +18,9 @@ import { seeded, shuffled } from './random.js';
 
 interface Answer { probabilities?: Float32Array; value?: number }
 interface ReadingsModel {
-  (inputs: readonly unknown[]): Promise<Answer[]>;
+  // Any input type: a WindowClassifier takes windows, a TabularClassifier readings (checked below).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (inputs: readonly any[]): Promise<readonly Answer[]>;
   readonly manifest: { input: unknown; task: string };
   readonly labels: readonly string[];
 }
@@ -70,6 +72,7 @@ export async function permutationImportance(model: ReadingsModel, inputs: readon
 
   const regression = model.manifest.task === 'regression';
   const base = await model(rows.map(asInput));
+  if (base.length !== rows.length) throw new EdgefnError(ErrorCode.INTERNAL, `The model answered ${base.length} results for ${rows.length} inputs`);
   let calls = rows.length;
   const ref = base.map((a, i) => {
     if (regression) return -1;
