@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { cascade, load, run, ErrorCode, type Classification, type ImageClassifier } from '../src/index.ts';
+import { cascade, load, run, DEFAULT_CASCADE_THRESHOLD, ErrorCode, type Classification, type ImageClassifier } from '../src/index.ts';
 import { BUNDLED, BUNDLED_VERSION, WORSE_VERSION, golden, rejectsWith } from './helpers/index.ts';
 
 const items: { file: string; label: string }[] = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8')).items;
@@ -165,6 +165,24 @@ Routing('the cascade shows the detailed stage\'s name, version, labels and manif
   assert.is(c.stages[0], fast);
   const nested = cascade([fast, cascade([fast, detailed], { threshold: 1 })], { threshold: 1 });
   same(await nested(files[5]!), detailedAlone[5]!);
+});
+
+Routing('the shipped pair: the linear baseline in front of the CNN at the default threshold, as the README shows', async ({ detailed, detailedAlone }) => {
+  const linear = await load(path.join(BUNDLED_VERSION, 'baselines/linear'), { isolate: 'none' });
+  try {
+    const linearAlone = await linear(files);
+    const c = cascade([linear, detailed]);
+    const out = await c(files);
+    assert.is(c.threshold, DEFAULT_CASCADE_THRESHOLD);
+    out.forEach((r, i) => {
+      const up = linearAlone[i]!.score < DEFAULT_CASCADE_THRESHOLD;
+      same(r, up ? detailedAlone[i]! : linearAlone[i]!);
+      assert.is(r.model.name, up ? 'fashion-mnist' : 'fashion-mnist-linear');
+    });
+    assert.is(c.stats().escalated, linearAlone.filter((r) => r.score < DEFAULT_CASCADE_THRESHOLD).length);
+  } finally {
+    await linear.dispose();
+  }
 });
 
 Routing.run();
