@@ -53,8 +53,8 @@ function round(nameDir: string, killAfterMs: number): Promise<Round> {
 const exists = (p: string) => lstat(p).then(() => true, () => false);
 
 /** What may be active after a round: the active before it and every version whose promotion the child reported or had under way. */
-function allowedActives(before: string, lines: string[]): Set<string> {
-  const out = new Set([before]);
+function allowedActives(before: string, candidate: string, lines: string[]): Set<string> {
+  const out = new Set([before, ...(candidate === '-' ? [] : [candidate])]);
   for (const line of lines) {
     const [kind, a, b] = line.split(' ');
     if (kind === 'PROMOTED') out.add(a!);
@@ -87,11 +87,11 @@ test(`${KILLS} SIGKILLs during canary rollouts: every restart finds one complete
       const st = read.state;
       assert.is(read.source, 'primary', `${where}: state.json valid after the kill`);
       assert.ok(st.active !== null && (await exists(path.join(nameDir, st.active, 'manifest.json'))), `${where}: active ${st.active} is a complete version folder`);
-      assert.ok(allowedActives(active!, r.lines).has(st.active!), `${where}: active ${st.active} was active or a candidate under way`);
+      assert.ok(allowedActives(active!, candidate!, r.lines).has(st.active!), `${where}: active ${st.active} was active or a candidate under way`);
       assert.is(st.decisions[st.active!], undefined, `${where}: the active version is not a rejected one`);
       if (st.active !== active) {
         // Promoted during this round: recorded with the version it replaced as previous, the rollout ended.
-        assert.ok(st.previous !== null && st.previous !== st.active && allowedActives(active!, r.lines).has(st.previous), `${where}: a promotion records the version it replaced (previous ${st.previous})`);
+        assert.ok(st.previous !== null && st.previous !== st.active && allowedActives(active!, candidate!, r.lines).has(st.previous), `${where}: a promotion records the version it replaced (previous ${st.previous})`);
         promotions++;
       }
       if (st.rollout) {
@@ -101,7 +101,8 @@ test(`${KILLS} SIGKILLs during canary rollouts: every restart finds one complete
         }
       }
       rejections += r.lines.filter((l) => l.startsWith('REJECTED')).length;
-      const last = r.lines[r.lines.length - 1]!.split(' ').slice(0, 2).join(' ');
+      const [kind, phase] = r.lines[r.lines.length - 1]!.split(' ');
+      const last = kind === 'ROLLOUT' ? `${kind} ${phase}` : kind!;
       phases[last] = (phases[last] ?? 0) + 1;
       before = st;
     }
