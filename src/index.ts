@@ -29,7 +29,7 @@ export * from './io/index.js';
 export type { OverflowPolicy, DropReason } from './loop/queue.js';
 export type { StoreModel, StoreEvents, VersionInfo } from './store/open.js';
 export type { StoreOptions } from './store/options.js';
-export type { GateReport, GateStep } from './store/gate.js';
+export type { BaselineKind, BaselineScore, GateReport, GateStep, Lift } from './store/gate.js';
 export { generateKeys, signManifest } from './store/signature.js';
 export { verify } from './store/verify.js';
 export type { VerifyOptions } from './store/verify.js';
