@@ -36,7 +36,10 @@ export class Meter {
     const byCalls = this.options.maxCalls - this.calls;
     const left = this.budgetMs - this.elapsed;
     // A tenth kept back: runs vary, and the time between runs (writing the tensors) is not in perCall.
-    const byTime = this.perCall > 0 ? Math.floor((0.9 * left) / this.perCall) : byCalls;
+    let byTime = this.perCall > 0 ? Math.floor((0.9 * left) / this.perCall) : byCalls;
+    // The default budget is "about 20 calls": never fewer than 20 evaluations, however slow a run
+    // was measured (a busy machine must not turn an exact 16-coalition attribution into a sample).
+    if (this.options.budgetMs === null) byTime = Math.max(byTime, DEFAULT_BUDGET_CALLS - this.calls);
     return Math.max(0, Math.min(byCalls, byTime));
   }
 

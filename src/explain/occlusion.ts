@@ -99,12 +99,17 @@ export async function occlusion(
     patches += rows.length;
   };
   // The coarsest grid always runs, as a batch: its measured cost plans the finer grid that the rest
-  // of the budget affords, and its drops stay in the map (every pixel gets them once).
+  // of the budget affords. Where a finer grid runs, the map is the finer grid's alone: a quadrant's
+  // drop spread over the whole quadrant would paint empty background next to the object.
   const least = minimalGrid(width, height);
   await evaluate(least, true);
   const fine = planGrid(width, height, meter.affordable());
   const plan = fine.stride < least.stride ? fine : least;
-  if (plan !== least) await evaluate(plan, false);
+  if (plan !== least) {
+    sum.fill(0);
+    count.fill(0);
+    await evaluate(plan, false);
+  }
   const { patch, stride } = plan;
   const heatmap = new Float32Array(width * height);
   for (let i = 0; i < heatmap.length; i++) heatmap[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;

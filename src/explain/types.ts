@@ -14,9 +14,9 @@ export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
 
 export interface ExplainOptions {
   /**
-   * Time for one explanation, in ms. Default: 20 times the time of the first run (the input alone),
-   * so an explanation costs about as much as 20 calls. Runs are never started past it; the input's
-   * own run and the smallest plan (a 2x2 grid, one Shapley permutation) always run.
+   * Time for one explanation, in ms. Default: about 20 calls: 20 times the time of the first run
+   * (the input alone), and never fewer than 20 evaluations. Runs are not started past it; the
+   * input's own run and the smallest plan (a 2x2 grid, one Shapley permutation) always run.
    */
   budgetMs?: number;
   /** Most model evaluations (one input through the model; a run of 8 counts 8). Default: no limit. */

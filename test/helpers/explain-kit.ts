@@ -69,3 +69,11 @@ export function spearman(a: readonly string[], b: readonly string[]): number {
   a.forEach((name, i) => { d2 += (i - b.indexOf(name)) ** 2; });
   return 1 - (6 * d2) / (n * (n * n - 1));
 }
+
+/** A real FIFO (mkfifo(1)) at `file`. */
+export async function mkfifo(file: string): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  await promisify(execFile)('mkfifo', [file]);
+  return file;
+}
