@@ -21,7 +21,8 @@ const CELL = 4; // 7 x 7 cells of 4 x 4 pixels
  * faster than deleting its last ones (salient-first area < salient-last area); (2) against random
  * orders of the same cells, salient-first wins on at least 85% of the images and on average by
  * 0.05 or more. Occlusion does not win against random on every image (a confident model keeps its
- * answer until a lot is gone, whatever goes first): measured 89% at maxCalls 60, 97% at 200.
+ * answer until a lot is gone, whatever goes first): measured 95% at maxCalls 60 (mean areas 0.206
+ * salient, 0.343 random, 0.693 inverted).
  * A map of noise wins (1) and (2) about half the time, so it fails both: P(≥ 85 of 100) < 1e-12.
  */
 function passes(areas: Areas[]): { every: boolean; wins: number; margin: number } {

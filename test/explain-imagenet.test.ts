@@ -12,15 +12,16 @@ import { photo, removeDir, sharedAvailable, SHARED_MODELS } from './helpers/inde
 import { deletionAreas, noiseMap, type Areas } from './helpers/deletion-check.ts';
 import { mobilenetUncropped, photo224 } from './helpers/explain-kit.ts';
 
-const NAME = 'MobileNetV2 on real photos: salient cells first beat them last on every photo, and random cells on average; noise maps fail';
+const NAME = 'MobileNetV2 on real photos: deleting the salient cells first beats deleting them last and in random order on every photo; noise maps fail';
 const missing = ['mobilenetv2-12-int8.onnx', 'imagenet-synset.txt'].filter((f) => !sharedAvailable(f));
 const CELL = 32; // 7 x 7 cells
 
 /*
- * On photos: salient-first area below salient-last on every photo, and below random orders of the
- * same cells on average over the photos. Not on every photo: measured at maxCalls 80 (54 used), the
- * cat ties (0.212 salient vs 0.201 random: its label, Egyptian cat at 0.52, trades with tabby as
- * cells go), the espresso wins (0.119 vs 0.180) and Grace Hopper's bow tie wins (0.049 vs 0.215).
+ * On photos, the same check per photo as on the golden set: salient-first area below salient-last
+ * and below random orders of the same 32 px cells (the mean of 3). Measured at maxCalls 80 (54
+ * used, patch 56, stride 28): the cat 0.186 vs 0.201 random (its label, Egyptian cat at 0.52,
+ * trades with tabby as cells go: the narrowest margin), the espresso 0.085 vs 0.180, Grace
+ * Hopper's bow tie 0.043 vs 0.215. Noise maps (three seeds) each fail on some photo.
  */
 if (missing.length > 0) {
   console.log(`explain-imagenet.test: ${SHARED_MODELS} (EDGEFN_SHARED_MODELS) lacks ${missing.join(', ')}; the check is skipped`);
@@ -41,11 +42,9 @@ if (missing.length > 0) {
         real.push(a);
         for (const [k, list] of noise.entries()) list.push(await deletionAreas(model, image, noiseMap(e.heatmap.length, k + 1), e.target.index, CELL, 1));
       }
-      assert.ok(real.every((a) => a.salient < a.inverted), JSON.stringify(real));
-      const mean = (k: keyof Areas) => real.reduce((s, a) => s + a[k], 0) / real.length;
-      assert.ok(mean('salient') < mean('random'), JSON.stringify(real));
-      // Three noise maps: none passes on every photo.
-      for (const list of noise) assert.not.ok(list.every((a) => a.salient < a.inverted), `noise map passed: ${JSON.stringify(list)}`);
+      const passes = (list: Areas[]) => list.every((a) => a.salient < a.inverted && a.salient < a.random);
+      assert.ok(passes(real), JSON.stringify(real));
+      for (const list of noise) assert.not.ok(passes(list), `a noise map passed: ${JSON.stringify(list)}`);
     } finally {
       await model.dispose();
       await removeDir(path.dirname(dir));
