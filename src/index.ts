@@ -8,7 +8,7 @@ export type { Classification } from './model/tasks/image-classification.js';
 export type { Timings } from './model/tasks/task.js';
 export type { Scored } from './model/postprocess.js';
 export type { CallOptions, LoadOptions } from './model/options.js';
-export { permutationImportance, deletionCurve, rankCells, randomCells } from './explain/index.js';
+export { permutationImportance, goldenImportance, deletionCurve, rankCells, randomCells } from './explain/index.js';
 export type { ExplainOptions, Explanation, ImageExplanation, FeatureExplanation, Attribution, ExplainTarget, OverlayOptions, ImportanceOptions, ImportanceReport, FeatureImportance } from './explain/index.js';
 export { DEFAULT_PIXEL_LIMIT, DEFAULT_MAX_INPUT_BYTES, MAX_THREADS, MAX_TOP, MAX_BATCH } from './model/options.js';
 export { parseManifest, MANIFEST_VERSION, MANIFEST_LIMITS } from './manifest/index.js';

@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { load, permutationImportance, ErrorCode, type FeatureExplanation, type ReadingWindow, type WindowClassifier, type WindowRegressor } from '../src/index.ts';
-import { RAIN, TEMP_MAX, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
+import { load, permutationImportance, goldenImportance, ErrorCode, type FeatureExplanation, type ReadingWindow, type WindowClassifier, type WindowRegressor } from '../src/index.ts';
+import { BUNDLED, RAIN, TEMP_MAX, rejectsWith, removeDir, tempDir } from './helpers/index.ts';
 import { rainGolden, rainIgnoring, spearman } from './helpers/explain-kit.ts';
 
 const sum = (e: FeatureExplanation) => e.attributions.reduce((a, b) => a + b.contribution, 0);
@@ -159,6 +159,23 @@ test('a regressor: attributions of its value; classify-style { explain } on a ca
     await rejectsWith(() => model(items[0]!.input as ReadingWindow, { explain: { maxCalls: 0 } }), ErrorCode.INVALID_ARGUMENT, 'Expected positive integer for explain.maxCalls but received 0 of type number');
   } finally {
     await model.dispose();
+  }
+});
+
+test('the gate\'s report: importance over the golden items against their labels; null for an image model', async () => {
+  const items = await rainGolden();
+  const [model, images] = await Promise.all([load<WindowClassifier>(RAIN, { isolate: 'process' }), load(BUNDLED)]);
+  try {
+    const report = (await goldenImportance(model, items))!;
+    assert.equal([report.items, report.calls, report.accuracy!.toFixed(4)], [60, 60 + 60 * 4 * 5, '0.6833']);
+    assert.equal(order(report.features).sort(), ['precipitation', 'temp_max', 'temp_min', 'wind']);
+    assert.is(await goldenImportance(images, [{ label: 'Sneaker' }, { label: 'Bag' }]), null);
+    // In a child process, an explanation goes through the same session.
+    const e = (await model.explain(win(items[0]!.input))) as FeatureExplanation;
+    assert.equal([e.method, e.calls], ['shapley-exact', 16]);
+    await rejectsWith(() => permutationImportance(model, [items[0]!.input]), ErrorCode.INVALID_ARGUMENT, /^Expected an array of at least 2 inputs for inputs/);
+  } finally {
+    await Promise.all([model.dispose(), images.dispose()]);
   }
 });
 

@@ -111,3 +111,15 @@ export async function permutationImportance(model: ReadingsModel, inputs: readon
   out.sort((a, b) => b.importance - a.importance);
   return { features: out, items: rows.length, calls, accuracy };
 }
+
+/**
+ * For the store's gate report: permutation importance of a readings model over a golden set's items
+ * (their inline inputs, scored against their labels); null for an image model or a set without
+ * inline inputs (image golden sets name files), so the gate can call it for every candidate.
+ */
+export async function goldenImportance(model: ReadingsModel, items: readonly { input?: unknown; label: string }[], options: Omit<ImportanceOptions, 'labels'> = {}): Promise<ImportanceReport | null> {
+  if ((model.manifest.input as { kind?: string }).kind !== 'tabular') return null;
+  const inline = items.filter((i) => i.input !== undefined);
+  if (inline.length < 2) return null;
+  return permutationImportance(model, inline.map((i) => i.input), { ...options, labels: inline.map((i) => i.label) });
+}
