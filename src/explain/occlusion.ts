@@ -105,14 +105,16 @@ export async function occlusion(
   await evaluate(least, true);
   const fine = planGrid(width, height, meter.affordable());
   const plan = fine.stride < least.stride ? fine : least;
+  const coarse = Float64Array.from(sum, (v, i) => v / count[i]!);
   if (plan !== least) {
     sum.fill(0);
     count.fill(0);
     await evaluate(plan, false);
   }
   const { patch, stride } = plan;
+  // Pixels no evaluated patch of the finer grid covers (the budget stopped it) keep the 2x2 grid's value.
   const heatmap = new Float32Array(width * height);
-  for (let i = 0; i < heatmap.length; i++) heatmap[i] = count[i]! > 0 ? sum[i]! / count[i]! : 0;
+  for (let i = 0; i < heatmap.length; i++) heatmap[i] = count[i]! > 0 ? sum[i]! / count[i]! : coarse[i]!;
 
   return {
     kind: 'image', method: 'occlusion', target, heatmap, width, height, patch, stride, patches,
