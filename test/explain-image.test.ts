@@ -7,10 +7,10 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { load, ErrorCode, type ImageClassifier, type ImageExplanation } from '../src/index.ts';
+import { load, open, ErrorCode, type ImageClassifier, type ImageExplanation } from '../src/index.ts';
 import { inputFrame, overlayPNG } from '../src/explain/overlay.ts';
 import { parseManifest, type ImageInputSpec } from '../src/manifest/index.ts';
-import { BUNDLED, BUNDLED_VERSION, ROOT, golden, rejectsWith } from './helpers/index.ts';
+import { BUNDLED, BUNDLED_VERSION, ROOT, golden, makeStore, rejectsWith, removeDir } from './helpers/index.ts';
 import { deletionAreas, noiseMap, type Areas } from './helpers/deletion-check.ts';
 import { gray28 } from './helpers/explain-kit.ts';
 
@@ -163,6 +163,21 @@ test('a TF.js model explains the same way (through its own session)', async () =
     assert.ok(e.calls <= 20 && e.heatmap.some((v) => v > 0.01));
   } finally {
     await model.dispose();
+  }
+});
+
+test('a store: a call\'s { explain } reaches the active version, and its model explains', async () => {
+  const nameDir = await makeStore();
+  const store = await open(nameDir, { isolate: 'none' });
+  try {
+    const r = await store(golden('00009.png'), { explain: { maxCalls: 20 } });
+    const e = (r as unknown as { explanation: ImageExplanation }).explanation;
+    assert.equal([r.label, e.kind, e.target.label], ['Sneaker', 'image', 'Sneaker']);
+    assert.ok(e.calls <= 20);
+    assert.is(((await store.active.explain(golden('00009.png'), { maxCalls: 5 })) as ImageExplanation).calls, 5);
+  } finally {
+    await store.dispose();
+    await removeDir(path.dirname(nameDir));
   }
 });
 
