@@ -31,7 +31,7 @@ const cases: [string, () => unknown, string][] = [
   ['graph optimisation', () => resolveLoadOptions({ graphOptimization: 'max' }), 'Expected one of disabled, basic, extended, all for graphOptimization but received "max" of type string'],
   ['providers', () => resolveLoadOptions({ executionProviders: [] }), 'Expected non-empty array of provider names for executionProviders but received [] of type array'],
   ['unknown option', () => resolveLoadOptions({ treshold: 0.5 }), 'Expected one of top, threshold, limitInputPixels, maxInputBytes, maxDecodeBytes, verify, maxBatch, runtime, isolate, threads, interOpThreads, spinning, graphOptimization, executionProviders for load option name but received "treshold" of type string'],
-  ['unknown call option', () => resolveCallOptions({ threads: 1 }), 'Expected one of top, threshold for call option name but received "threads" of type string'],
+  ['unknown call option', () => resolveCallOptions({ threads: 1 }), 'Expected one of top, threshold, explain for call option name but received "threads" of type string'],
   ['options not an object', () => resolveLoadOptions('fast'), 'Expected an options object for options but received "fast" of type string'],
 ];
 for (const [name, fn, message] of cases) {
