@@ -4,15 +4,17 @@
  *   const classify = cascade([await load('linear'), await load('cnn')], { threshold: 0.9 });
  *   const r = await classify('shoe.png');   // a Classification, plus r.cascade.stage
  *
- * Pure composition: the stages are model functions from load() or open() (or other cascades) and
- * run as they would on their own; the cascade routes inputs between them and counts. It never
- * disposes its stages: the caller loaded them and owns them.
+ * Composition: the stages are model functions from load() or open() (or other cascades) and answer
+ * as they would on their own; the cascade routes inputs between them and counts. Two load() models
+ * that prepare inputs alike share the preparation (./cascade-stages.ts): an escalated input is
+ * decoded once. It never disposes its stages: the caller loaded them and owns them.
  */
 import { EdgefnError, ErrorCode, isEdgefnError } from '../errors.js';
 import type { Manifest } from '../manifest/index.js';
 import type { ImageInput } from '../preprocess/image.js';
 import { debug } from '../util/debug.js';
 import { checkPair, checkStages, checkSwapped, resolveCascadeOptions, viewOf, type CascadeOptions, type StageView } from './cascade-check.js';
+import { separateStages, sharedStages, type Stages } from './cascade-stages.js';
 import { resolveCallOptions, type CallOptions } from './options.js';
 import type { Classification } from './tasks/image-classification.js';
 
@@ -33,7 +35,11 @@ export interface CascadeInfo {
   fastError?: string;
 }
 
-/** A classification as the stage that answered gave it, with `cascade` added; `timings.total` covers both stages. */
+/**
+ * A classification as the stage that answered gave it, with `cascade` added. `timings.total` covers
+ * both stages. When the stages share preparation (stats().shared), an escalated input's `decode` is
+ * the one decode both stages used, counted once; `preprocess` and `infer` are the detailed stage's.
+ */
 export type CascadeResult = Classification & { cascade: CascadeInfo };
 
 export interface StageStats {
@@ -53,6 +59,8 @@ export interface CascadeStats {
   share: number;
   /** Inputs escalated because the fast stage failed on them. */
   fastFailed: number;
+  /** Escalated inputs the detailed stage ran on as the fast stage prepared them: read and decoded once. */
+  shared: number;
   /** Calls that rejected (the detailed stage failed, bad options, disposed). */
   failed: number;
   fast: StageStats;
@@ -92,9 +100,12 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I
   const { threshold } = resolveCascadeOptions(options);
   const [fast, detailed] = checkStages(models) as unknown as [Call, Call];
   checkPair(viewOf(fast)!, viewOf(detailed)!);
+  const separate = separateStages(fast, detailed);
+  const shared = sharedStages(fast, detailed);
+  if (typeof shared !== 'function') log('each stage prepares its own inputs: %s', shared.why);
 
   const stageStats = (): StageStats => ({ calls: 0, ms: 0, meanMs: 0 });
-  const stats: CascadeStats = { calls: 0, inputs: 0, escalated: 0, share: 0, fastFailed: 0, failed: 0, fast: stageStats(), detailed: stageStats() };
+  const stats: CascadeStats = { calls: 0, inputs: 0, escalated: 0, share: 0, fastFailed: 0, shared: 0, failed: 0, fast: stageStats(), detailed: stageStats() };
   let checked: [Manifest, Manifest, readonly string[], readonly string[]] | null = null;
   let inFlight = 0;
   let disposed: Promise<void> | null = null;
@@ -139,26 +150,29 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I
     return { ...r, timings: { ...r.timings, total: r.timings.total + fastMs }, cascade };
   };
 
-  const count = (inputs: number, escalated: number, fastFailed: number) => {
+  const count = (inputs: number, escalated: number, fastFailed: number, sharing = false) => {
     stats.inputs += inputs;
     stats.escalated += escalated;
     stats.fastFailed += fastFailed;
+    if (sharing) stats.shared += escalated;
   };
 
   /**
    * One input or a batch, told apart by the stages' own rule (load()'s: a batch gives an array of
    * results), so images, readings and windows of readings are all handled as load() handles them.
+   * A call asking for explanations goes through each stage's own call, which explains its answers.
    */
-  async function routeCall(input: unknown, o: CallOptions | undefined): Promise<CascadeResult | CascadeResult[]> {
+  async function routeCall(input: unknown, o: CallOptions | undefined, explain: boolean): Promise<CascadeResult | CascadeResult[]> {
+    const stages: Stages = typeof shared === 'function' && !explain ? shared((r) => route(r) !== null) : separate;
     let first: Classification | Classification[];
     try {
-      first = (await timed('fast', () => fast(input, o))) as Classification | Classification[];
+      first = await timed('fast', () => stages.fast(input, o));
     } catch (err) {
       // The detailed stage decides: the cascade never fails an input the detailed model alone
       // would answer. A batch call answers all or nothing, so the fast stage's other answers are
       // unknown: the whole batch goes to the detailed stage, which answers it or rejects as alone.
       log('fast stage failed, escalating the call: %s', (err as Error)?.message);
-      const d = (await timed('detailed', () => detailed(input, o))) as Classification | Classification[];
+      const d = await timed('detailed', () => separate.detailed(input, o, null));
       const list = Array.isArray(d) ? d : [d];
       count(list.length, list.length, list.length);
       const out = list.map((r) => annotate(r, null, err));
@@ -169,14 +183,14 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I
         count(1, 0, 0);
         return annotate(first, first);
       }
-      const d = (await timed('detailed', () => detailed(input, o))) as Classification;
-      count(1, 1, 0);
+      const d = (await timed('detailed', () => stages.detailed(input, o, null))) as Classification;
+      count(1, 1, 0, stages.shared);
       return annotate(d, first);
     }
-    return many(input as readonly unknown[], o, first);
+    return many(input, o, first, stages);
   }
 
-  async function many(inputs: readonly unknown[], o: CallOptions | undefined, first: Classification[]): Promise<CascadeResult[]> {
+  async function many(input: unknown, o: CallOptions | undefined, first: Classification[], stages: Stages): Promise<CascadeResult[]> {
     const out: CascadeResult[] = new Array(first.length);
     const escalated: number[] = [];
     first.forEach((r, i) => {
@@ -185,16 +199,15 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I
     });
     if (escalated.length > 0) {
       // One batch for the detailed stage, in input order; its errors name the caller's index, not the sub-batch's.
-      const sub = escalated.map((i) => (Object.prototype.hasOwnProperty.call(inputs, i) ? inputs[i] : undefined));
       let answers: Classification[];
       try {
-        answers = (await timed('detailed', () => detailed(sub, o))) as Classification[];
+        answers = (await timed('detailed', () => stages.detailed(input, o, escalated))) as Classification[];
       } catch (err) {
         throw reindex(err, escalated);
       }
       escalated.forEach((i, k) => { out[i] = annotate(answers[k]!, first[i]!); });
     }
-    count(first.length, escalated.length, 0);
+    count(first.length, escalated.length, 0, stages.shared);
     return out;
   }
 
@@ -203,9 +216,10 @@ export function cascade<I = ImageInput>(models: readonly [CascadeStage<NoInfer<I
     inFlight++;
     stats.calls++;
     try {
-      resolveCallOptions(o); // bad options are the caller's mistake: refused here, before either stage runs
+      // Bad options are the caller's mistake: refused here, before either stage runs.
+      const { explain } = resolveCallOptions(o);
       views();
-      return await routeCall(input, o);
+      return await routeCall(input, o, explain !== undefined);
     } catch (err) {
       stats.failed++;
       throw err;

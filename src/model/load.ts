@@ -19,7 +19,8 @@ import { readLabels, readManifest, resolveVersionDir } from './folder.js';
 import type { Manifest } from '../manifest/index.js';
 import { INFERRED_NAME } from './teachable.js';
 import { resolveCallOptions, resolveLoadOptions, type CallOptions, type LoadOptions, type ResolvedCallOptions, type ResolvedLoadOptions } from './options.js';
-import { Pipeline } from './pipeline.js';
+import { preparationOf, registerInternals } from './internals.js';
+import { Pipeline, type Keep } from './pipeline.js';
 import type { Classification } from './tasks/image-classification.js';
 import { taskFor } from './tasks/index.js';
 import type { Reading, ReadingWindow, Regression } from './tasks/tabular.js';
@@ -180,9 +181,9 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
   }
 
   /** A call's results, each with its explanation when the call asked for one. */
-  async function explained(input: unknown, o: ResolvedCallOptions): Promise<unknown> {
+  async function explained(input: unknown, o: ResolvedCallOptions, keep?: Keep<unknown>): Promise<unknown> {
     const batch = task.isBatch(input);
-    const result = await answer(input, o);
+    const result = await answer(input, o, keep);
     if (!o.explain) return result;
     // One after the other: each explanation fills the runtime with its own batches.
     const results = (batch ? result : [result]) as Record<string, unknown>[];
@@ -192,22 +193,28 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
     return result;
   }
 
-  async function answer(input: unknown, o: ResolvedCallOptions): Promise<unknown> {
+  async function answer(input: unknown, o: ResolvedCallOptions, keep?: Keep<unknown>): Promise<unknown> {
     if (task.isBatch(input)) {
       // By index, never input.map: a hole is an input that is missing, not one that is skipped.
       const checked: unknown[] = [];
       for (let i = 0; i < input.length; i++) {
         checked.push(task.check(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, `input[${i}]`));
       }
-      return await pipeline.many(checked, o);
+      return await pipeline.many(checked, o, keep);
     }
-    return await pipeline.one(task.check(input, 'input'), o);
+    return await pipeline.one(task.check(input, 'input'), o, keep);
   }
 
   const call = (input: unknown, callOptions?: CallOptions) => guarded('the call', () => explained(input, resolveCallOptions(callOptions, defaults)));
   const explainOne = explainMethod(explain);
 
   const model = call as M;
+  // For cascade(): a second model of the same preparation runs on what this one prepared.
+  registerInternals(model, {
+    preparation: preparationOf(manifest, opts),
+    call: (input, callOptions, keep) => guarded('the call', () => explained(input, resolveCallOptions(callOptions, defaults), keep)),
+    runPrepared: (items, callOptions, indexed) => guarded('the call', () => pipeline.runPrepared(items, resolveCallOptions(callOptions, defaults), indexed)),
+  });
   Object.defineProperties(model, {
     name: { value: manifest.name, enumerable: true },
     version: { value: manifest.version, enumerable: true },

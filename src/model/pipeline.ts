@@ -17,6 +17,12 @@ export interface PipelineConfig {
   maxBatch: number;
 }
 
+/**
+ * Handed each input's prepared form with its result, in input order, as they come: a cascade keeps
+ * the ones it will escalate, so its detailed stage runs on them without decoding them again.
+ */
+export type Keep<R> = (index: number, result: R, prepared: Prepared) => void;
+
 /** Chunks being decoded ahead of the one being inferred. */
 const PREFETCH = 2;
 
@@ -101,16 +107,17 @@ export class Pipeline<I, R> {
   }
 
   /**
-   * Runs inputs already prepared (an explanation's perturbed copies) in runs of at most maxBatch,
-   * one at a time: the runs an explanation makes are counted by its caller.
+   * Runs inputs already prepared (an explanation's perturbed copies, a cascade's escalated inputs)
+   * in runs of at most maxBatch, one at a time: the runs an explanation makes are counted by its
+   * caller. `indexed`: an item's error names its index in `items`, as a batch call's does.
    */
-  async runPrepared(items: readonly Prepared[], options: ResolvedCallOptions): Promise<R[]> {
+  async runPrepared(items: readonly Prepared[], options: ResolvedCallOptions, indexed = false): Promise<R[]> {
     const size = this.config.maxBatch;
     const results: R[] = [];
     for (let i = 0; i < items.length; i += size) {
       const started = performance.now();
       const slots = items.slice(i, i + size).map((prepared) => ({ prepared, started }));
-      results.push(...(await this.infer(slots, options)));
+      results.push(...(await this.infer(slots, options, indexed ? i : null)));
     }
     return results;
   }
@@ -120,12 +127,14 @@ export class Pipeline<I, R> {
     return this.config.maxBatch;
   }
 
-  async one(input: I, options: ResolvedCallOptions): Promise<R> {
-    const [result] = await this.infer([await this.prepare(input)], options);
+  async one(input: I, options: ResolvedCallOptions, keep?: Keep<R>): Promise<R> {
+    const slot = await this.prepare(input);
+    const [result] = await this.infer([slot], options);
+    keep?.(0, result!, slot.prepared);
     return result!;
   }
 
-  async many(inputs: readonly I[], options: ResolvedCallOptions): Promise<R[]> {
+  async many(inputs: readonly I[], options: ResolvedCallOptions, keep?: Keep<R>): Promise<R[]> {
     const size = this.config.maxBatch;
     const chunks: I[][] = [];
     for (let i = 0; i < inputs.length; i += size) chunks.push(inputs.slice(i, i + size));
@@ -143,7 +152,9 @@ export class Pipeline<I, R> {
         if (s.status === 'rejected') throw withIndex(s.reason, k * size + j);
         slots.push(s.value);
       }
-      results.push(...(await this.infer(slots, options, k * size)));
+      const done = await this.infer(slots, options, k * size);
+      if (keep) done.forEach((r, j) => keep(k * size + j, r, slots[j]!.prepared));
+      results.push(...done);
     }
     return results;
   }
