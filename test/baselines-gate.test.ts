@@ -3,15 +3,16 @@
  * model that always answers the majority label, broken baselines, and a regression version.
  */
 import { readFileSync } from 'node:fs';
-import { cp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCode } from '../src/errors.ts';
+import { load } from '../src/model/load.ts';
 import { verify } from '../src/store/verify.ts';
 import { copyBundled, removeDir, TEMP_MAX, tempDir } from './helpers/index.ts';
 import { childPids, until } from './helpers/store-kit.ts';
-import { dominatedVersion, editBaselineManifest, readJson, writeJson } from './helpers/baseline-kit.ts';
+import { dominatedVersion, editBaselineManifest, LINEAR_BASELINE, readJson, writeJson } from './helpers/baseline-kit.ts';
 
 // Session processes only: tsx's esbuild service is a child too while it compiles the isolated session's code.
 const sessions = () => childPids().filter((pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'esbuild'; } catch { return false; } });
@@ -135,6 +136,36 @@ test('a baseline named outside the version folder is refused with the manifest, 
     assert.match(r.reason!, /golden\.baselines\[0\]\.file/);
   } finally {
     await removeDir(path.dirname(dir));
+  }
+});
+
+test('with a store-wide golden set the baselines are scored on both sets\' items together', async () => {
+  const dir = await copyBundled();
+  const nameDir = path.dirname(dir);
+  try {
+    // The store's own set: the 10 Bag images, each listed 10 times (100 items, all "Bag").
+    await mkdir(path.join(nameDir, 'golden'));
+    const own = (await readJson(path.join(dir, 'golden/index.json'))).items.filter((i: { label: string }) => i.label === 'Bag');
+    for (const i of own) await cp(path.join(dir, 'golden', i.file), path.join(nameDir, 'golden', i.file));
+    await writeJson(path.join(nameDir, 'golden/index.json'), { items: Array.from({ length: 10 }, () => own).flat() });
+    const r = await verify(dir, { settleMs: 0 });
+    assert.is(r.verdict, 'accepted', r.reason);
+    assert.is(r.golden!.items, 200);
+    // 110 of the 200 items are Bag: majority 55 %, prior 0.55² + 9 × 0.05².
+    assert.equal(r.baselines![0], { name: 'majority class (always "Bag")', kind: 'majority', accuracy: 0.55 });
+    assert.ok(Math.abs(r.baselines![1]!.accuracy - (0.55 ** 2 + 9 * 0.05 ** 2)) < 1e-12);
+    // The linear baseline on the same 200 items, counted here by loading it on its own.
+    const model = await load(LINEAR_BASELINE);
+    let correct = 0;
+    for (const set of [dir, nameDir]) {
+      for (const i of (await readJson(path.join(set, 'golden/index.json'))).items) {
+        if ((await model(await readFile(path.join(set, 'golden', i.file)))).label === i.label) correct++;
+      }
+    }
+    await model.dispose();
+    assert.equal(r.baselines![2], { name: 'baselines/linear', kind: 'model', accuracy: correct / 200 });
+  } finally {
+    await removeDir(nameDir);
   }
 });
 
