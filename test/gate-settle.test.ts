@@ -110,7 +110,7 @@ test('manifest last (cp -p, file by file): incomplete before and right after the
 test('a slow file-by-file copy (cp -p, manifest first): never judged while it runs', () => withCopy(async (src, dst) => {
   const files = await filesOf(src);
   const ordered = ['manifest.json', ...files.filter((f) => f !== 'manifest.json')];
-  await mkdir(path.join(dst, 'golden'), { recursive: true });
+  for (const f of ordered) await mkdir(path.dirname(path.join(dst, f)), { recursive: true });
   // The copier runs as its own process, as an OTA agent would: one cp -p per file, 30 ms apart.
   const script = ordered.map((f) => `cp -p '${path.join(src, f)}' '${path.join(dst, f)}'; sleep 0.03`).join('\n');
   const copier = spawn('sh', ['-c', script], { stdio: 'ignore' });

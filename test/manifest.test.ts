@@ -83,7 +83,7 @@ const nested = (depth: number): unknown => {
 test('the limits the README promises, exported from the public entry', () => {
   assert.equal(edgefn.MANIFEST_LIMITS, {
     imageSide: 4096, batch: 1024, windowSize: 10_000, features: 1024, windowValues: 1_000_000,
-    labels: 100_000, files: 1000, depth: 32, minStd: 1e-6,
+    labels: 100_000, files: 1000, baselines: 8, depth: 32, minStd: 1e-6,
   });
   assert.equal([edgefn.MAX_THREADS, edgefn.MAX_TOP, edgefn.MAX_BATCH, edgefn.DEFAULT_MAX_INPUT_BYTES], [64, 100_000, 1024, 64 * 1024 * 1024]);
 });

@@ -38,6 +38,7 @@ test('watch: a version whose manifest is copied last is picked up', () => withSt
   await mkdir(dir);
   for (const f of ['model.onnx', 'labels.txt']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
   await cp(path.join(BUNDLED_VERSION, 'golden'), path.join(dir, 'golden'), { recursive: true });
+  await cp(path.join(BUNDLED_VERSION, 'baselines'), path.join(dir, 'baselines'), { recursive: true });
   await model.scan(); // nothing to judge yet: no manifest
   assert.is(model.version, '1.0.0');
   await writeFile(path.join(dir, 'manifest.json'), await manifestFor('1.1.0'));
@@ -51,6 +52,7 @@ test('watch: a version rejected while its golden images were missing is judged a
   const dir = path.join(nameDir, '1.1.0');
   await mkdir(path.join(dir, 'golden'), { recursive: true });
   for (const f of ['model.onnx', 'labels.txt', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
+  await cp(path.join(BUNDLED_VERSION, 'baselines'), path.join(dir, 'baselines'), { recursive: true });
   const rejected = nextEvent(model, 'rejected');
   await writeFile(path.join(dir, 'manifest.json'), await manifestFor('1.1.0'));
   await model.scan();

@@ -197,6 +197,7 @@ test('watch: a version copied file by file is picked up once complete, then vali
     await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
   }
   await cp(path.join(BUNDLED_VERSION, 'golden'), path.join(dir, 'golden'), { recursive: true });
+  await cp(path.join(BUNDLED_VERSION, 'baselines'), path.join(dir, 'baselines'), { recursive: true });
   await activated;
   assert.is(model.version, '1.1.0');
   assert.equal(events.map((e) => e[0]).filter((e) => e !== 'candidate'), ['validated', 'activated']);

@@ -79,11 +79,12 @@ export class Store implements StoreContext, RolloutHost {
     const b = await bootStore(this);
     this.current = b.model;
     this.previous = b.previous;
+    await resumeRollout(this);
+    // After the last await of the boot: open() has returned its function by the time this fires, so a listener attached at once hears it.
     if (b.replaced) {
       const { from, reason } = b.replaced;
       setImmediate(() => this.emit('rolledBack', { version: b.model.version, from, reason }));
     }
-    await resumeRollout(this);
   }
 
   private refuseBelowMin(version: string): void {

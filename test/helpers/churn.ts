@@ -37,6 +37,8 @@ try {
     for (const f of ['model.onnx', 'labels.txt', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
     const index = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8'));
     for (const item of index.items) await copyFile(path.join(BUNDLED_VERSION, 'golden', item.file), path.join(dir, 'golden', item.file));
+    await mkdir(path.join(dir, 'baselines/linear'), { recursive: true });
+    for (const f of ['manifest.json', 'model.onnx', 'labels.txt']) await copyFile(path.join(BUNDLED_VERSION, 'baselines/linear', f), path.join(dir, 'baselines/linear', f));
     say(`ACTIVATE ${version}`);
     await model.activate(version);
     say(`ACTIVATED ${version}`);
