@@ -227,10 +227,11 @@ const scenarios: Record<string, () => Promise<void>> = {
     await installVersion(nameDir, '1.1.0');
     await installVersion(nameDir, '1.2.0');
     // The candidate's host dies while it is created: the swap fails, 1.0.0 keeps serving.
-    onStart.push((e) => void (e.model.includes('1.1.0') && (kills++, e.pid ? process.kill(e.pid, 'SIGKILL') : (e.host as Worker).postMessage({ t: 'fault', when: 'now' }))));
+    onStart.push((e) => void (e.model.endsWith('1.1.0/model.onnx') && (kills++, e.pid ? process.kill(e.pid, 'SIGKILL') : (e.host as Worker).postMessage({ t: 'fault', when: 'now' }))));
     say({ candidateKilled: await store.activate('1.1.0').then(() => 'activated', (err: EdgefnError) => `${err.code}: ${err.message}`), version: store.version, answer: await outcome(store(SNEAKER)) });
     // The active version's host dies while 1.2.0 is being checked: the swap completes.
-    const active = events.filter((e) => e.event === 'start' && e.model.includes('1.0.0')).at(-1)!;
+    // The version's own model: a gate also starts hosts for the version's baseline models (baselines/*).
+    const active = events.filter((e) => e.event === 'start' && e.model.endsWith('1.0.0/model.onnx')).at(-1)!;
     onStart.push(() => void (kills++, active.pid ? process.kill(active.pid, 'SIGKILL') : (active.host as Worker).postMessage({ t: 'fault', when: 'now' })));
     const during = outcome(store(SNEAKER));
     say({ activeKilled: await store.activate('1.2.0').then(() => 'activated', (err: EdgefnError) => `${err.code}: ${err.message}`), during: await during });
