@@ -19,6 +19,7 @@ import { load, type AnyModel } from '../model/load.js';
 import type { LoadOptions } from '../model/options.js';
 import type { Manifest } from '../manifest/index.js';
 import { scoreBaselineModels } from './baseline-models.js';
+import { goldenImportance, type ImportanceReport } from '../explain/permutation.js';
 import { liftOver, liftShortfall, simpleBaselines, type BaselineScore, type Lift } from './baselines.js';
 import { readSharedGoldenSet, type GoldenScore, type GoldenSet } from './golden.js';
 import { confirmLatency, scorePaired } from './latency.js';
@@ -76,6 +77,8 @@ export interface GateReport {
    * part of it: accuracyMargin is its rule. `minLift` applies to this figure.
    */
   lift?: Lift | null;
+  /** Readings models: each feature's permutation importance on the golden items (null for images). */
+  importance?: ImportanceReport | null;
   /** Checks the gate could not make as well as it should, said out loud (see NO_SHARED_GOLDEN_WARNING). */
   warnings?: string[];
   /** Identifies the files checked: a rejected version is retried only when this changes. */
@@ -198,4 +201,9 @@ async function validate(model: AnyModel, input: GateInput, sets: GoldenSet[], re
   report.p50Ms = latency.score.candidate.p50Ms;
   report.baselineP50Ms = latency.score.baseline?.p50Ms ?? null;
   if (latency.over) throw fail(latency.over);
+  // Which features the version leans on, kept in the report: said as a warning if it cannot be computed, never a rejection.
+  report.importance = await goldenImportance(model, sets.flatMap((s) => s.items)).catch((err: unknown) => {
+    (report.warnings ??= []).push(`permutation importance not computed: ${messageOf(err)}`);
+    return null;
+  });
 }

@@ -11,6 +11,8 @@
  */
 import path from 'node:path';
 import type { AnyModel } from '../model/load.js';
+import type { ExplainOptions, Explanation } from '../explain/types.js';
+import type { Manifest } from '../manifest/index.js';
 import type { CallOptions } from '../model/options.js';
 import type { Classification } from '../model/tasks/image-classification.js';
 import type { ImageInput } from '../preprocess/image.js';
@@ -34,6 +36,12 @@ export interface StoreModel<I = ImageInput, R = Classification> {
   /** The model's name and the active version. */
   readonly name: string;
   readonly version: string;
+  /** The active version's manifest (a loop reads its window from it). */
+  readonly manifest: Manifest;
+  /** The active version's labels. */
+  readonly labels: readonly string[];
+  /** Why the active version answers what it does for `input` (see load()'s explain()). */
+  explain(input: I, options?: ExplainOptions): Promise<Explanation>;
   /** The active version's loaded model (manifest, labels, runtime, ...). */
   readonly active: AnyModel;
   /** The store's folder for this model (`<store>/<name>`). */
@@ -70,6 +78,9 @@ export async function open<I = ImageInput, R = Classification>(dir: string, opti
     name: { get: () => store.current.name, enumerable: true },
     version: { get: () => store.current.version, enumerable: true },
     active: { get: () => store.current, enumerable: true },
+    manifest: { get: () => store.current.manifest, enumerable: true },
+    labels: { get: () => store.current.labels, enumerable: true },
+    explain: { value: (input: unknown, o?: ExplainOptions) => store.current.explain(input, o) },
     dir: { value: store.nameDir, enumerable: true },
     versions: { value: () => store.versions() },
     activate: { value: (v: string) => store.activate(v) },
