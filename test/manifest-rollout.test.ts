@@ -56,4 +56,12 @@ test('golden.baselines: baseline manifests inside the folder, at most 8', () => 
   assert.is(fieldOf({ ...valid(), golden: { file: 'g.json', baselines: new Array(9).fill({ file: 'b/manifest.json' }) } }), 'golden.baselines');
 });
 
+test('profile: a file inside the folder, with its sha256', () => {
+  const m = parseManifest({ ...valid(), profile: { file: 'profile.json', sha256: 'c'.repeat(64) } });
+  assert.equal(m.profile, { file: 'profile.json', sha256: 'c'.repeat(64) });
+  assert.is(parseManifest(valid()).profile, undefined);
+  assert.is(fieldOf({ ...valid(), profile: { file: '/etc/profile.json' } }), 'profile.file');
+  assert.is(fieldOf({ ...valid(), profile: 'profile.json' }), 'profile');
+});
+
 test.run();

@@ -21,8 +21,10 @@ Usage:
   edgefn models rollout <dir> [--json]
   edgefn models promote <dir> [--trusted-key FILE]... [--json]
   edgefn models abort <dir> [--json]
+  edgefn models profile <version-dir> [--data DIR|CSV] [--json]
   edgefn models keygen <prefix> [--force]
   edgefn models sign <version-dir> --key FILE
+  edgefn capture export <store> --out DIR [--json]
   edgefn explain <input> [--model DIR] [--out saliency.png] [--budget MS] [--global] [--json]
   edgefn --help | --version
 
@@ -39,7 +41,8 @@ Options:
   --force          keygen: replace an existing key pair (otherwise refused)
   --min-version V  activate, rollback: refuse to make a version below V active
   --min-lift L     verify: reject a version that beats the best baseline by less than L (0-1)
-  --out FILE       explain: write the saliency overlay (PNG) here
+  --data DIR|CSV   profile: representative inputs (a folder of images, or a CSV of readings) besides the golden set
+  --out FILE       explain: write the saliency overlay (PNG) here; capture export: the dataset folder
   --budget MS      explain: time budget for one explanation, in ms
   --global         explain: permutation importance over the inputs (a folder, a CSV) instead of one input
 
@@ -53,6 +56,7 @@ export type Command =
   | { kind: 'classify'; images: string[]; model?: string; json: boolean; options: LoadOptions }
   | { kind: 'inspect'; model?: string; json: boolean; options: LoadOptions }
   | { kind: 'models'; action: ModelsAction; json: boolean; trustedKeys: string[]; against?: string; key?: string; force: boolean; minVersion?: string; minLift?: number }
+  | { kind: 'capture'; action: 'export'; store: string; out: string; json: boolean }
   | { kind: 'explain'; input: string; model?: string; out?: string; budgetMs?: number; global: boolean; json: boolean; options: LoadOptions };
 
 export type ModelsAction =
@@ -63,6 +67,7 @@ export type ModelsAction =
   | { name: 'rollout'; dir: string }
   | { name: 'promote'; dir: string }
   | { name: 'abort'; dir: string }
+  | { name: 'profile'; versionDir: string; data?: string }
   | { name: 'keygen'; prefix: string }
   | { name: 'sign'; versionDir: string };
 
@@ -75,11 +80,12 @@ const MODELS_ARGS = {
   rollout: ['dir'],
   promote: ['dir'],
   abort: ['dir'],
+  profile: ['versionDir'],
   keygen: ['prefix'],
   sign: ['versionDir'],
 } as const;
 
-function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string; force?: boolean; 'min-version'?: string; 'min-lift'?: string }): Command {
+function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: string[]; against?: string; key?: string; force?: boolean; 'min-version'?: string; 'min-lift'?: string; data?: string }): Command {
   const [name, ...args] = rest;
   if (name === undefined || !(name in MODELS_ARGS)) {
     throw new UsageError(`models needs one of ${Object.keys(MODELS_ARGS).join(', ')}${name ? `, got "${name}"` : ''}`);
@@ -87,6 +93,8 @@ function parseModels(rest: string[], values: { json?: boolean; 'trusted-key'?: s
   const wanted = MODELS_ARGS[name as keyof typeof MODELS_ARGS];
   if (args.length !== wanted.length) throw new UsageError(`models ${name} takes ${wanted.map((w) => `<${w}>`).join(' ')}`);
   const action = Object.fromEntries([['name', name], ...wanted.map((w, i) => [w, args[i]])]) as ModelsAction;
+  if (values.data !== undefined && name !== 'profile') throw new UsageError('--data goes with models profile');
+  if (action.name === 'profile' && values.data !== undefined) action.data = values.data;
   if (name === 'sign' && !values.key) throw new UsageError('models sign needs --key FILE (a private key made by models keygen)');
   const minLift = number('min-lift', values['min-lift'], false);
   if (minLift !== undefined && !(minLift >= 0 && minLift <= 1)) throw new UsageError(`--min-lift expects a number from 0 to 1, got "${values['min-lift']}"`);
@@ -129,6 +137,7 @@ export function parseCommand(argv: readonly string[]): Command {
         out: { type: 'string', short: 'o' },
         budget: { type: 'string' },
         global: { type: 'boolean' },
+        data: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -160,6 +169,12 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: 'inspect', json, options, ...(model ? { model } : {}) };
     case 'models':
       return parseModels(rest, values);
+    case 'capture': {
+      const [action, store, ...more] = rest;
+      if (action !== 'export' || store === undefined || more.length > 0) throw new UsageError('capture takes: export <store> --out DIR');
+      if (!values.out) throw new UsageError('capture export needs --out DIR (the dataset folder to write)');
+      return { kind: 'capture', action: 'export', store, out: values.out, json };
+    }
     case 'explain': {
       if (rest.length !== 1) throw new UsageError('explain takes one input (an image, a JSON reading, or with --global a folder or CSV)');
       const budgetMs = number('budget', values.budget, false);

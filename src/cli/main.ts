@@ -4,10 +4,12 @@
  */
 import { EdgefnError } from '../errors.js';
 import { parseCommand, UsageError, USAGE } from './args.js';
+import { captureCommand } from './commands/capture.js';
 import { classifyCommand } from './commands/classify.js';
 import { explainCommand } from './commands/explain.js';
 import { inspectCommand } from './commands/inspect.js';
 import { modelsCommand } from './commands/models.js';
+import { profileCommand } from './commands/profile.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { EXIT, processIO, type CliIO, type ExitCode } from './io.js';
 import { bundledModelDir, packageVersion } from './paths.js';
@@ -27,8 +29,11 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
       case 'inspect':
         return await inspectCommand({ ...cmd, model: cmd.model ?? bundledModelDir() }, io);
       case 'models':
+        if (cmd.action.name === 'profile') return await profileCommand({ ...cmd, action: cmd.action }, io);
         if (cmd.action.name === 'rollout' || cmd.action.name === 'promote' || cmd.action.name === 'abort') return await rolloutCommand({ ...cmd, action: cmd.action }, io);
         return await modelsCommand(cmd, io);
+      case 'capture':
+        return await captureCommand(cmd, io);
       case 'explain':
         return await explainCommand({ ...cmd, model: cmd.model ?? bundledModelDir() }, io);
     }

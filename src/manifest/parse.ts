@@ -9,7 +9,7 @@ import { FORMATS, MANIFEST_VERSION, TASKS, type FileRef, type GoldenRef, type Ma
 
 const KNOWN_FIELDS = new Set([
   'manifestVersion', 'name', 'version', 'task', 'format', 'description',
-  'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature', 'rollout',
+  'model', 'files', 'labels', 'input', 'output', 'golden', 'metrics', 'ready', 'signature', 'rollout', 'profile',
 ]);
 
 /** A name safe as a folder name: lowercase letters, digits, `.`, `_`, `-`. */
@@ -91,6 +91,8 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
     }
   }
 
+  const profile = json.profile !== undefined ? r.fileRef(json, 'profile') : undefined;
+
   let rollout: RolloutSpec | undefined;
   if (json.rollout !== undefined) {
     const checked = checkRollout(json.rollout);
@@ -135,6 +137,7 @@ export function parseManifest(json: unknown, source = 'manifest.json'): Manifest
   if (ready !== undefined) manifest.ready = ready;
   if (signature) manifest.signature = signature;
   if (rollout) manifest.rollout = rollout;
+  if (profile) manifest.profile = profile;
   return manifest;
 }
 

@@ -150,6 +150,11 @@ export interface Manifest {
    */
   ready?: string;
   signature?: Signature;
+  /**
+   * The version's reference profile (`profile.json`, written by `edgefn models profile`): the
+   * statistics of representative inputs and outputs that drift monitoring compares live calls with.
+   */
+  profile?: FileRef;
   /** How this version takes over once it passed the gate (open()'s `rollout` option overrides it). */
   rollout?: RolloutSpec;
   /** Figures measured when the model was trained (accuracy, dataset, ...). Free-form. */

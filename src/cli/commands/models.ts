@@ -155,7 +155,8 @@ export async function modelsCommand(args: ModelsArgs, io: CliIO): Promise<ExitCo
     case 'rollout':
     case 'promote':
     case 'abort':
-      // Routed to ./rollout.ts by main.ts.
-      throw new EdgefnError(ErrorCode.INTERNAL, `models ${a.name} is handled by the rollout command`);
+    case 'profile':
+      // Routed to ./rollout.ts and ./profile.ts by main.ts.
+      throw new EdgefnError(ErrorCode.INTERNAL, `models ${a.name} is handled by its own command module`);
   }
 }
