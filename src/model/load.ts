@@ -27,6 +27,8 @@ import type { Reading, ReadingWindow, Regression } from './tasks/tabular.js';
 import { explainer, explainMethod } from '../explain/explain.js';
 import { subjectFor } from '../explain/subject.js';
 import type { ExplainOptions, Explanation } from '../explain/types.js';
+import { attachMonitor, type DriftHook } from '../drift/attach.js';
+import type { DriftState } from '../drift/types.js';
 
 const log = debug('model');
 
@@ -54,6 +56,8 @@ export interface Model<I, R> {
    * Shapley contributions for a reading or window (see src/explain/). Costs about 20 calls by default.
    */
   explain(input: I, options?: ExplainOptions): Promise<Explanation>;
+  /** The drift monitor's state (README "Drift"), or null when the version is not monitored (no profile, or `monitor: false`). */
+  drift(): DriftState | null;
   /** Waits for calls under way, then releases the runtime session. Later calls reject with EDGEFN_DISPOSED. */
   dispose(): Promise<void>;
 }
@@ -158,6 +162,13 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
     await session.release();
     throw err;
   }
+  let monitor: DriftHook | null;
+  try {
+    monitor = await attachMonitor(versionDir, manifest, opts.monitor, opts.verify);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
   log('loaded %s@%s from %s on %s%s', manifest.name, manifest.version, versionDir, session.runtime, isolate === 'none' ? ' (on the main thread)' : ` (in a ${isolate})`);
 
   const explain = explainer(subjectFor(task, pipeline, { manifest, labels, dir: versionDir, verify: opts.verify }, defaults), opts);
@@ -193,7 +204,9 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
     return result;
   }
 
-  async function answer(input: unknown, o: ResolvedCallOptions, keep?: Keep<unknown>): Promise<unknown> {
+  async function answer(input: unknown, o: ResolvedCallOptions, next?: Keep<unknown>): Promise<unknown> {
+    // A monitored model measures each answered input on its way out (../drift/attach.ts).
+    const keep = monitor ? monitor.keep(input, task.isBatch(input), next) : next;
     if (task.isBatch(input)) {
       // By index, never input.map: a hole is an input that is missing, not one that is skipped.
       const checked: unknown[] = [];
@@ -227,6 +240,7 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
     inputs: { value: session.inputs, enumerable: true },
     outputs: { value: session.outputs, enumerable: true },
     explain: { value: (input: unknown, options?: unknown) => guarded('explain()', () => explainOne(input, options)) },
+    drift: { value: () => monitor?.state() ?? null },
     dispose: {
       value: () => {
         disposed ??= (async () => {

@@ -6,6 +6,7 @@ import { defaultDecodeBudget } from '../preprocess/budget.js';
 import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import { resolveExplainOptions } from '../explain/options.js';
 import type { ExplainOptions, ResolvedExplainOptions } from '../explain/types.js';
+import { resolveMonitorOption, type MonitorOptions, type MonitorSettings } from '../drift/monitor-options.js';
 
 /**
  * Images larger than this are refused before decoding (a pixel bomb guard). 100 MP covers every
@@ -61,6 +62,12 @@ export interface LoadOptions extends Omit<CallOptions, 'explain'>, SessionOption
    * call, blocking the event loop while the model runs.
    */
   isolate?: Isolate;
+  /**
+   * Drift monitoring (README "Drift: noticing when the world moves"): on by default when the
+   * version has a profile (`manifest.profile`), `false` turns it off, an object sets the window,
+   * the evaluation period, the PSI threshold, the hysteresis and an `onDrift` callback.
+   */
+  monitor?: boolean | MonitorOptions;
 }
 
 export const ISOLATIONS = ['auto', 'none', 'thread', 'process'] as const;
@@ -82,10 +89,12 @@ export interface ResolvedLoadOptions extends ResolvedCallOptions {
   runtime?: string;
   isolate: Isolate;
   session: SessionOptions;
+  /** false: no monitor; else its settings (used only when the version has a profile). */
+  monitor: MonitorSettings | false;
 }
 
 const LOAD_KEYS = new Set([
-  'top', 'threshold', 'limitInputPixels', 'maxInputBytes', 'maxDecodeBytes', 'verify', 'maxBatch', 'runtime', 'isolate',
+  'top', 'threshold', 'limitInputPixels', 'maxInputBytes', 'maxDecodeBytes', 'verify', 'maxBatch', 'runtime', 'isolate', 'monitor',
   'threads', 'interOpThreads', 'spinning', 'graphOptimization', 'executionProviders',
 ]);
 const CALL_KEYS = new Set(['top', 'threshold', 'explain']);
@@ -135,6 +144,8 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
   const isolate = o.isolate ?? 'auto';
   if (!is.oneOf(isolate, ISOLATIONS)) throw invalidArgument(`one of ${ISOLATIONS.join(', ')}`, 'isolate', isolate);
 
+  const monitor = resolveMonitorOption(o.monitor);
+
   const session: SessionOptions = {};
   if (o.threads !== undefined) {
     if (!is.nonNegativeInteger(o.threads)) throw invalidArgument('non-negative integer (0: the runtime decides)', 'threads', o.threads);
@@ -164,7 +175,7 @@ export function resolveLoadOptions(options: unknown): ResolvedLoadOptions {
     session.executionProviders = Array.from(eps);
   }
 
-  const resolved: ResolvedLoadOptions = { ...call, limitInputPixels: limit, maxInputBytes, maxDecodeBytes, verify, maxBatch, isolate, session };
+  const resolved: ResolvedLoadOptions = { ...call, limitInputPixels: limit, maxInputBytes, maxDecodeBytes, verify, maxBatch, isolate, session, monitor };
   if (o.runtime !== undefined) resolved.runtime = o.runtime as string;
   return resolved;
 }

@@ -1,0 +1,87 @@
+/**
+ * Drift monitoring wired into a loaded model: reads the version's profile (checked against its
+ * sha256 like every listed file), and hands the monitor each answered input's statistics through
+ * the pipeline's `keep` callback, which already carries every input's prepared form with its
+ * result. No profile, or `monitor: false`: nothing is attached and a call pays nothing.
+ */
+import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import type { Manifest } from '../manifest/index.js';
+import { readListedFile } from '../model/files.js';
+import type { Keep } from '../model/pipeline.js';
+import type { Prepared } from '../model/tasks/task.js';
+import { MiB } from '../util/fs-safe.js';
+import { warn } from '../util/debug.js';
+import { DriftMonitor } from './monitor.js';
+import type { MonitorSettings } from './monitor-options.js';
+import { parseProfile } from './profile.js';
+import { measurer } from './measure.js';
+import { outputStats } from './stats.js';
+import type { DriftState } from './types.js';
+
+/** profile.json holds ~20 statistics of ≤ 256 sample values each: 4 MiB is ample. */
+export const MAX_PROFILE_BYTES = 4 * MiB;
+
+/**
+ * How many inputs were measured for a monitor, by every model of this process: lets a test prove
+ * that `monitor: false` (or a version without a profile) measures nothing. Not exported publicly.
+ */
+export const measured = { inputs: 0 };
+
+export interface DriftHook {
+  /** The keep callback for one call: measures each input, marks results while drifted, then passes on to `next`. */
+  keep(input: unknown, batch: boolean, next?: Keep<unknown>): Keep<unknown>;
+  state(): DriftState;
+}
+
+/** The monitor of a loaded version, or null when it has no profile or monitoring is off. */
+export async function attachMonitor(versionDir: string, manifest: Manifest, settings: MonitorSettings | false, verify: boolean): Promise<DriftHook | null> {
+  if (settings === false || !manifest.profile) return null;
+  const data = await readListedFile(versionDir, manifest.profile, 'profile', verify, MAX_PROFILE_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8'));
+  } catch (err) {
+    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${manifest.profile.file} (profile) of ${manifest.name}@${manifest.version} is not valid JSON: ${messageOf(err)}`, { input: versionDir, field: 'profile', cause: err });
+  }
+  const profile = parseProfile(json, manifest.profile.file);
+  const monitor = new DriftMonitor(profile, settings);
+  // The same measurement as `edgefn models profile` took of the reference (./measure.ts).
+  const { measure } = measurer(manifest);
+  const model = { name: manifest.name, version: manifest.version };
+  let broken = false;
+
+  function observe(input: unknown, result: unknown, prepared: Prepared): void {
+    if (broken) return;
+    let change: ReturnType<DriftMonitor['record']>;
+    try {
+      measured.inputs++;
+      change = monitor.record(measure(input, prepared), outputStats(result));
+    } catch (err) {
+      // A fault in monitoring (a bug) must not cost the application its answers: said once, then off.
+      broken = true;
+      warn(ErrorCode.INTERNAL, `${manifest.name}@${manifest.version}: drift monitoring stopped after an unexpected error (a bug in edgefn, please report it): ${messageOf(err)}`);
+      return;
+    }
+    if (monitor.isDrifted && result !== null && typeof result === 'object') (result as Record<string, unknown>).drift = true;
+    if (change && settings !== false && settings.onDrift) {
+      const state = monitor.state();
+      try {
+        settings.onDrift(state, model);
+      } catch (err) {
+        // The application's callback failed; its call's answer stands.
+        warn(ErrorCode.INTERNAL, `${manifest.name}@${manifest.version}: the monitor's onDrift callback threw: ${messageOf(err)}`);
+      }
+    }
+  }
+
+  return {
+    keep(input, batch, next) {
+      return (index, result, prepared) => {
+        observe(batch ? (input as readonly unknown[])[index] : input, result, prepared);
+        next?.(index, result, prepared);
+      };
+    },
+    state: () => monitor.state(),
+  };
+}
+

@@ -1,0 +1,163 @@
+/**
+ * The drift monitor of one loaded version: a ring buffer of the last `window` calls' statistics,
+ * compared with the version's profile every `every` calls (PSI per statistic, a KS test where the
+ * statistic is continuous), with hysteresis: drifted after `enter` evaluations in a row where a
+ * statistic moved, normal again after `exit` evaluations in a row where none did. No I/O, no
+ * timers: load() feeds it (../drift/attach.ts), it answers with the state changes.
+ */
+import type { DriftState, InputStats, OutputStats, Profile, StatDrift, StatProfile } from './types.js';
+import { isContinuous, ksTest, psi } from './compare.js';
+import { profileBins } from './profile.js';
+import type { MonitorSettings } from './monitor-options.js';
+
+/**
+ * A statistic counts as moved only when its KS p-value (where a KS test applies) is below this as
+ * well as its PSI above the threshold: PSI alone over ~10 quantile bins of a small reference
+ * fluctuates by ~0.1 between unshifted windows, a KS p-value under 0.001 rarely does.
+ */
+export const KS_ALPHA = 1e-3;
+
+/** Evaluations start once the window holds this many calls (or the whole window, if smaller). */
+export const MIN_CALLS = 200;
+
+interface Tracked {
+  name: string;
+  profile: StatProfile;
+  values: Float64Array;
+  /** KS against the profile's sample: only for a continuous statistic. */
+  ks: boolean;
+}
+
+export type Transition = 'entered' | 'left' | null;
+
+export class DriftMonitor {
+  private tracked: Tracked[] | null = null;
+  private readonly labels: Int32Array;
+  private readonly confidence: Tracked;
+  private readonly unknown: Uint8Array;
+  /** Whether outputs are compared (the first call told), and unknown shares (only when the profile saw some). */
+  private outputs = false;
+  private readonly compareUnknown: boolean;
+  private next = 0;
+  private filled = 0;
+  private calls = 0;
+  private streak = 0;
+  private drifted = false;
+  private since: string | null = null;
+  private last: StatDrift[] = [];
+
+  constructor(private readonly profile: Profile, private readonly settings: MonitorSettings) {
+    const size = settings.window;
+    this.labels = new Int32Array(size);
+    this.unknown = new Uint8Array(size);
+    const c = profile.outputs.confidence;
+    this.confidence = { name: 'output.confidence', profile: c, values: new Float64Array(size), ks: isContinuous(c.sample) };
+    // A profile made without a threshold has no unknown answers; an application that sets one
+    // would look drifted from its first call. The confidence histogram carries that shift anyway.
+    this.compareUnknown = profile.outputs.unknown > 0;
+  }
+
+  get isDrifted(): boolean {
+    return this.drifted;
+  }
+
+  /** One call's statistics; returns whether this call changed the state. */
+  record(input: InputStats, output: OutputStats | null): Transition {
+    // The statistics this deployment measures, fixed at the first call: a profile may hold some
+    // that calls cannot give (a raw frame has no encoded source size), and those are not compared.
+    this.tracked ??= this.profile.inputs.filter((s) => s.name in input).map((s) => ({
+      name: s.name, profile: s, values: new Float64Array(this.settings.window), ks: isContinuous(s.sample),
+    }));
+    if (this.calls === 0) this.outputs = output !== null;
+    const i = this.next;
+    for (const t of this.tracked) {
+      const v = input[t.name];
+      t.values[i] = typeof v === 'number' ? v : Number.NaN;
+    }
+    if (this.outputs && output) {
+      this.labels[i] = output.index;
+      this.confidence.values[i] = output.confidence;
+      this.unknown[i] = output.unknown ? 1 : 0;
+    }
+    this.next = (i + 1) % this.settings.window;
+    this.filled = Math.min(this.filled + 1, this.settings.window);
+    this.calls++;
+    if (this.calls % this.settings.every !== 0 || this.filled < Math.min(this.settings.window, MIN_CALLS)) return null;
+    return this.evaluate();
+  }
+
+  /** Compares the window now and applies the hysteresis. */
+  private evaluate(): Transition {
+    const stats = this.tracked!.map((t) => this.compareStat(t));
+    if (this.outputs) stats.push(...this.compareOutputs());
+    this.last = stats;
+    const moved = stats.some((s) => s.moved);
+    // streak: evaluations in a row that point the other way from the current state.
+    this.streak = moved !== this.drifted ? this.streak + 1 : 0;
+    if (this.streak < (this.drifted ? this.settings.exit : this.settings.enter)) return null;
+    this.drifted = !this.drifted;
+    this.streak = 0;
+    this.since = new Date().toISOString();
+    return this.drifted ? 'entered' : 'left';
+  }
+
+  private compareStat(t: Tracked): StatDrift {
+    const n = this.filled;
+    const present: number[] = [];
+    let missing = 0;
+    for (let k = 0; k < n; k++) {
+      const v = t.values[k]!;
+      if (Number.isNaN(v)) missing++;
+      else present.push(v);
+    }
+    const p = t.profile;
+    // Missing values are one more bin beside the reference's: a sensor going silent is a shift too.
+    const counts = [...profileBins(p, present), missing];
+    const shares = [...p.shares.map((s) => s * (1 - p.missing)), p.missing];
+    const value = psi(counts, shares);
+    const mean = present.length ? present.reduce((a, b) => a + b, 0) / present.length : Number.NaN;
+    const drift: StatDrift = { name: t.name, psi: value, mean, referenceMean: p.mean, moved: false };
+    if (t.ks && present.length > 0 && p.sample.length > 0) {
+      present.sort((a, b) => a - b);
+      drift.ks = ksTest(present, p.sample);
+    }
+    drift.moved = value > this.settings.psi && (drift.ks === undefined || drift.ks.p < KS_ALPHA);
+    return drift;
+  }
+
+  private compareOutputs(): StatDrift[] {
+    const n = this.filled;
+    const ref = this.profile.outputs;
+    const counts = new Array<number>(ref.labels.length).fill(0);
+    let indexSum = 0;
+    let unknown = 0;
+    for (let k = 0; k < n; k++) {
+      const label = this.labels[k]!;
+      if (label >= 0 && label < counts.length) counts[label]!++;
+      indexSum += label;
+      unknown += this.unknown[k]!;
+    }
+    const label = psi(counts, ref.labels);
+    const referenceIndex = ref.labels.reduce((a, s, j) => a + s * j, 0);
+    const out: StatDrift[] = [
+      { name: 'output.label', psi: label, mean: indexSum / n, referenceMean: referenceIndex, moved: label > this.settings.psi },
+      this.compareStat(this.confidence),
+    ];
+    if (this.compareUnknown) {
+      const u = psi([unknown, n - unknown], [ref.unknown, 1 - ref.unknown]);
+      out.push({ name: 'output.unknown', psi: u, mean: unknown / n, referenceMean: ref.unknown, moved: u > this.settings.psi });
+    }
+    return out;
+  }
+
+  state(): DriftState {
+    return {
+      drifted: this.drifted,
+      window: { calls: this.filled, size: this.settings.window },
+      moved: this.last.filter((s) => s.moved),
+      statistics: this.last,
+      since: this.since,
+      calls: this.calls,
+    };
+  }
+}
