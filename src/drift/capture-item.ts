@@ -78,7 +78,9 @@ async function encodeRaw(raw: { data: Uint8Array; width: number; height: number;
     throw new EdgefnError(ErrorCode.INPUT_INVALID, `raw pixels ${String(width)}x${String(height)}x${String(channels)} do not match their ${data.length} bytes`);
   }
   const sharp = loadOptional<SharpFactory>('sharp', 'to encode captured raw pixels as PNG');
-  return sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } }).png().toBuffer();
+  const image = sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
+  // Gray stays gray (sharp writes sRGB otherwise): the PNG holds the pixels the model was given.
+  return (channels <= 2 ? image.toColourspace('b-w') : image).png().toBuffer();
 }
 
 function failure(err: unknown): { code: string; message: string } {
