@@ -6,7 +6,7 @@
  * timers: load() feeds it (../drift/attach.ts), it answers with the state changes.
  */
 import type { DriftState, InputStats, OutputStats, Profile, StatDrift, StatProfile } from './types.js';
-import { isContinuous, ksTest, psi } from './compare.js';
+import { isContinuous, ksTest, psi, PSI_EPSILON } from './compare.js';
 import { profileBins } from './profile.js';
 import type { MonitorSettings } from './monitor-options.js';
 
@@ -121,7 +121,11 @@ export class DriftMonitor {
       present.sort((a, b) => a - b);
       drift.ks = ksTest(present, p.sample);
     }
-    drift.moved = value > this.settings.psi && (drift.ks === undefined || drift.ks.p < KS_ALPHA);
+    // KS speaks of the values present only: a change in the missing share moves the statistic by itself.
+    const w = Math.max(missing / n, PSI_EPSILON);
+    const r = Math.max(p.missing, PSI_EPSILON);
+    const missingMoved = (w - r) * Math.log(w / r) > this.settings.psi;
+    drift.moved = value > this.settings.psi && (drift.ks === undefined || drift.ks.p < KS_ALPHA || missingMoved);
     return drift;
   }
 
