@@ -36,7 +36,7 @@ test('watch: a version whose manifest is copied last is picked up', () => withSt
   const activated = nextEvent(model, 'activated');
   const dir = path.join(nameDir, '1.1.0');
   await mkdir(dir);
-  for (const f of ['model.onnx', 'labels.txt']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
+  for (const f of ['model.onnx', 'labels.txt', 'profile.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
   await cp(path.join(BUNDLED_VERSION, 'golden'), path.join(dir, 'golden'), { recursive: true });
   await cp(path.join(BUNDLED_VERSION, 'baselines'), path.join(dir, 'baselines'), { recursive: true });
   await model.scan(); // nothing to judge yet: no manifest
@@ -51,7 +51,7 @@ test('watch: a version rejected while its golden images were missing is judged a
   opened.push(model);
   const dir = path.join(nameDir, '1.1.0');
   await mkdir(path.join(dir, 'golden'), { recursive: true });
-  for (const f of ['model.onnx', 'labels.txt', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
+  for (const f of ['model.onnx', 'labels.txt', 'profile.json', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
   await cp(path.join(BUNDLED_VERSION, 'baselines'), path.join(dir, 'baselines'), { recursive: true });
   const rejected = nextEvent(model, 'rejected');
   await writeFile(path.join(dir, 'manifest.json'), await manifestFor('1.1.0'));

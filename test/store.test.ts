@@ -192,7 +192,7 @@ test('watch: a version copied file by file is picked up once complete, then vali
   const m = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'manifest.json'), 'utf8'));
   m.version = '1.1.0';
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
-  for (const f of ['model.onnx', 'labels.txt']) {
+  for (const f of ['model.onnx', 'labels.txt', 'profile.json']) {
     await new Promise((r) => setTimeout(r, 150));
     await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
   }

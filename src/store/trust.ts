@@ -5,7 +5,9 @@
  *                   manifest's bytes before anything in it is used: the manifest lists the
  *                   files' hashes, so a bad signature means none of them can be trusted
  *   3. integrity    every listed file is a regular file inside the folder, under its cap, and
- *                   matches its sha256
+ *                   matches its sha256 (the drift profile too: the signature covers it through
+ *                   its hash, so a changed profile is refused like a changed model, and one that
+ *                   does not parse is refused here rather than at load)
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import type { KeyObject } from 'node:crypto';
 import { EdgefnError, ErrorCode, type ErrorCode as Code } from '../errors.js';
 import { insideFolder, verifyListedFile } from '../model/files.js';
 import { readLabels, readManifestJson } from '../model/folder.js';
+import { readProfileFile } from '../drift/profile-file.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from '../manifest/index.js';
 import { readGoldenSet, type GoldenSet } from './golden.js';
 import { walkVersion, type FolderWalk } from './settle.js';
@@ -88,6 +91,7 @@ export async function checkVersion(versionDir: string, policy: TrustPolicy, walk
   try {
     await verifyListedFile(versionDir, manifest.model, 'model');
     for (const [i, f] of manifest.files.entries()) await verifyListedFile(versionDir, f, `files[${i}]`);
+    if (manifest.profile) await readProfileFile(versionDir, manifest.profile, true);
     await readLabels(versionDir, manifest, true);
     const golden = manifest.golden ? await readGoldenSet(versionDir, manifest.golden, true) : null;
     return { manifest, golden, ...(signedBy ? { signedBy } : {}), fingerprint: walk.fingerprint };

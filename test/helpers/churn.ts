@@ -34,7 +34,7 @@ try {
     const m = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'manifest.json'), 'utf8'));
     m.version = version;
     await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
-    for (const f of ['model.onnx', 'labels.txt', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
+    for (const f of ['model.onnx', 'labels.txt', 'profile.json', 'golden/index.json']) await copyFile(path.join(BUNDLED_VERSION, f), path.join(dir, f));
     const index = JSON.parse(await readFile(path.join(BUNDLED_VERSION, 'golden/index.json'), 'utf8'));
     for (const item of index.items) await copyFile(path.join(BUNDLED_VERSION, 'golden', item.file), path.join(dir, 'golden', item.file));
     await mkdir(path.join(dir, 'baselines/linear'), { recursive: true });

@@ -1,0 +1,115 @@
+/**
+ * `edgefn models profile`'s work: load a version, run it over its golden set and a reference
+ * sample (--data), measure every input as the monitor will (./measure.ts) and every answer, and
+ * build the profile. An input the model refuses is left out and counted; readings that the model
+ * refuses (a missing value) are still measured, so the profile knows the missing share.
+ */
+import path from 'node:path';
+import { EdgefnError, ErrorCode } from '../errors.js';
+import { load, type AnyModel } from '../model/load.js';
+import { internalsOf } from '../model/internals.js';
+import type { Prepared } from '../model/tasks/task.js';
+import { readGoldenSet } from '../store/golden.js';
+import { loadOptional } from '../util/optional.js';
+import { measurer } from './measure.js';
+import { buildProfile } from './profile.js';
+import { csvInputs, imageFiles } from './reference-data.js';
+import { outputStats } from './stats.js';
+import type { InputStats, OutputStats, Profile } from './types.js';
+
+export interface MadeProfile {
+  profile: Profile;
+  /** Inputs the model refused (left out of the profile, or only their readings measured). */
+  refused: number;
+}
+
+const BATCH = 32;
+
+type Metadata = (file: string) => Promise<{ width: number; height: number } | null>;
+
+/** An encoded image's size as the model sees it (EXIF-oriented), from its header: nothing is decoded. */
+function sourceSize(): Metadata {
+  const sharp = loadOptional<(input: string) => { metadata(): Promise<{ width?: number; height?: number; orientation?: number }> }>('sharp', 'to read image sizes');
+  return async (file) => {
+    const m = await sharp(file).metadata().catch(() => null);
+    if (!m?.width || !m.height) return null;
+    return (m.orientation ?? 1) >= 5 ? { width: m.height, height: m.width } : { width: m.width, height: m.height };
+  };
+}
+
+export async function makeProfile(versionDir: string, data?: string): Promise<MadeProfile> {
+  const model = await load<AnyModel>(versionDir, { verify: true });
+  try {
+    const { manifest } = model;
+    const image = manifest.input.kind === 'image';
+    const inputs: unknown[] = [];
+    const sources: string[] = [];
+    if (manifest.golden) {
+      const golden = await readGoldenSet(versionDir, manifest.golden, true);
+      for (const item of golden.items) inputs.push('file' in item ? path.join(golden.dir, item.file) : item.input);
+      sources.push(`golden set (${golden.items.length} items)`);
+    }
+    if (data !== undefined) {
+      const spec = manifest.input;
+      const extra = spec.kind === 'image' ? await imageFiles(data) : await csvInputs(data, spec);
+      inputs.push(...extra);
+      sources.push(`${path.basename(data)} (${extra.length} ${image ? 'images' : manifest.input.kind === 'tabular' && manifest.input.window ? 'windows' : 'readings'})`);
+    }
+    if (inputs.length === 0) {
+      throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, `${versionDir}: nothing to profile: the version has no golden set; give a reference sample with --data`, { field: 'data' });
+    }
+    const measure = measurer(manifest);
+    const size = image ? sourceSize() : null;
+    const inputStats: InputStats[] = [];
+    const outputs: OutputStats[] = [];
+    let refused = 0;
+    const take = async (input: unknown, result: unknown, prepared: Prepared | null) => {
+      const source = size && typeof input === 'string' ? await size(input) : null;
+      inputStats.push(measure.measure(input, prepared, source));
+      const o = outputStats(result);
+      if (o) outputs.push(o);
+    };
+    for (let i = 0; i < inputs.length; i += BATCH) {
+      const batch = inputs.slice(i, i + BATCH);
+      const kept = await runKept(model, batch);
+      for (const [j, input] of batch.entries()) {
+        const k = kept[j];
+        if (k) await take(input, k.result, k.prepared);
+        else {
+          refused++;
+          if (!image) await take(input, null, null);
+        }
+      }
+    }
+    const labels = model.labels.length;
+    const kind = image ? 'image' : 'tabular';
+    const profile = buildProfile({ name: manifest.name, version: manifest.version, kind, sources }, inputStats, outputs, labels);
+    return { profile, refused };
+  } finally {
+    await model.dispose();
+  }
+}
+
+type Kept = { result: unknown; prepared: Prepared } | undefined;
+
+/** Runs a batch, handing back each input's result and prepared form; when the batch fails, one by one (a refused input: undefined). */
+async function runKept(model: AnyModel, batch: readonly unknown[]): Promise<Kept[]> {
+  const internals = internalsOf(model);
+  if (!internals) throw new EdgefnError(ErrorCode.INTERNAL, 'models profile: the loaded model has no internals (a bug in edgefn)');
+  const kept: Kept[] = new Array(batch.length);
+  try {
+    await internals.call(batch, undefined, (index, result, prepared) => { kept[index] = { result, prepared }; });
+    return kept;
+  } catch (err) {
+    if (!(err instanceof EdgefnError)) throw err;
+  }
+  for (const [j, input] of batch.entries()) {
+    try {
+      await internals.call(input, undefined, (_index, result, prepared) => { kept[j] = { result, prepared }; });
+    } catch (err) {
+      if (!(err instanceof EdgefnError)) throw err;
+      kept[j] = undefined;
+    }
+  }
+  return kept;
+}
