@@ -33,14 +33,14 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /** One statistic's profile from its reference values (NaN: missing). */
 export function statProfile(name: string, values: readonly number[]): StatProfile {
-  const finite = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  // Not finite counts as missing (a reading is NaN there already): an infinite value has no bin share to compare.
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   const missing = values.length === 0 ? 0 : (values.length - finite.length) / values.length;
   if (finite.length === 0) return { name, edges: [-Infinity, Infinity], shares: [1], mean: 0, std: 0, sample: [], missing };
   const inner: number[] = [];
   for (let k = 1; k < BINS; k++) {
     const q = quantile(finite, k / BINS);
-    // Edges closer than the rounding of profileJson would merge on disk: kept apart or merged here.
-    if (Number.isFinite(q) && (inner.length === 0 || q - inner[inner.length - 1]! > 1e-9 * Math.max(1, Math.abs(q)))) inner.push(q);
+    if (Number.isFinite(q) && (inner.length === 0 || q > inner[inner.length - 1]!)) inner.push(q);
   }
   const edges = [-Infinity, ...inner, Infinity];
   const p: StatProfile = { name, edges, shares: [], mean: 0, std: 0, sample: [], missing };
@@ -99,10 +99,19 @@ export function buildProfile(meta: ProfileMeta, inputs: readonly InputStats[], o
   };
 }
 
-/** The profile as written to disk: ±Infinity edges as null (JSON has no Infinity), rounded to 12 significant digits. */
+/**
+ * The profile as written to disk: ±Infinity edges as null (JSON has no Infinity), values rounded to
+ * 12 significant digits to keep the file small, except the bin edges: a reference value sitting
+ * exactly on an edge must stay in the bin its share was counted in.
+ */
 export function profileJson(p: Profile): string {
-  const round = (v: number) => (Number.isFinite(v) ? +v.toPrecision(12) : null);
-  return `${JSON.stringify(p, (key, v: unknown) => (typeof v === 'number' ? round(v) : v), 2)}\n`;
+  const exact = new Set<unknown>([...p.inputs.map((s) => s.edges), p.outputs.confidence.edges]);
+  function replace(this: unknown, _key: string, v: unknown): unknown {
+    if (typeof v !== 'number') return v;
+    if (!Number.isFinite(v)) return null;
+    return exact.has(this) ? v : +v.toPrecision(12);
+  }
+  return `${JSON.stringify(p, replace, 2)}\n`;
 }
 
 /** Reads a `profile.json` value; a wrong field is MANIFEST_INVALID naming it (`profile.json: inputs[2].shares`). */
