@@ -18,8 +18,8 @@ import { edgefnSrc as edgefn } from './helpers/store-kit.ts';
 const QUOTA = { maxBytes: 1_000_000, maxItems: 100 };
 
 test('safeLabel: no separators, no dot names, no control characters; none is _unknown', () => {
-  assert.equal(['Sneaker', 'T-shirt/top', '..', '.', '', '../../etc', 'a\\b', 'x\ny', null].map(safeLabel),
-    ['Sneaker', 'T-shirt_top', '_..', '_.', '_', '.._.._etc', 'a_b', 'x_y', '_unknown']);
+  assert.equal(['Sneaker', 'T-shirt/top', '..', '.', '', '../../etc', 'a\\b', 'x\ny', 'index.json', null].map(safeLabel),
+    ['Sneaker', 'T-shirt_top', '_..', '_.', '_', '.._.._etc', 'a_b', 'x_y', '_index.json', '_unknown']);
 });
 
 test('images: a folder per predicted label, the bytes as captured, index.json with each record; a non-empty --out refused', async () => {

@@ -21,8 +21,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { writeFileDurable } from '../store/durable.js';
+import { debug } from '../util/debug.js';
 import { scanCapture, RECORD_EXT, type CapturedItem, type ScannedItem } from './capture-files.js';
 import { answerOf, prepareInput } from './capture-item.js';
+
+const log = debug('drift');
 
 export type { CapturedItem };
 export { sniffExtension } from './capture-item.js';
@@ -95,11 +98,12 @@ export class Capture {
       const scan = await scanCapture(dir);
       for (const name of scan.leftovers) await rm(path.join(dir, name), { force: true });
       items = scan.items;
-    } catch {
+    } catch (err) {
       // Unwritable or unreadable: add() reports it, with the reason, each time it is tried.
+      log('capture %s cannot be opened for writing: %s', dir, messageOf(err));
     }
     const capture = new Capture({ dir, maxBytes, maxItems }, items);
-    await capture.#makeRoom(0, 0).catch(() => {});
+    await capture.#makeRoom(0, 0).catch((err: unknown) => log('capture %s cannot be trimmed to its quota: %s', dir, messageOf(err)));
     return capture;
   }
 
@@ -158,7 +162,8 @@ export class Capture {
       try {
         await writeFileDurable(path.join(this.dir, `${id}${RECORD_EXT}`), text);
       } catch (err) {
-        if (item.file) await rm(path.join(this.dir, item.file), { force: true }).catch(() => {});
+        // Best effort: a data file left here has no record, and the next open() removes it.
+        if (item.file) await rm(path.join(this.dir, item.file), { force: true }).catch((e: unknown) => log('capture %s: %s', this.dir, messageOf(e)));
         throw err;
       }
     } catch (err) {

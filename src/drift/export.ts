@@ -32,12 +32,13 @@ export interface ExportSummary {
   folders: Record<string, string>;
 }
 
-/** A label as a folder name: no separators, no `.`/`..`, no control characters; `_unknown` for none. */
+/** A label as a folder name: no separators, no `.`/`..`, no control characters, never `index.json`; `_unknown` for none. */
 export function safeLabel(label: string | null): string {
   if (label === null) return '_unknown';
   // eslint-disable-next-line no-control-regex
   let s = label.replace(/[/\\\u0000-\u001f\u007f]/g, '_').trim().slice(0, 100);
-  if (s === '' || /^\.+$/.test(s)) s = `_${s}`;
+  // Never `.`/`..`, and never the name of the files export writes beside the folders.
+  if (s === '' || /^\.+$/.test(s) || s === 'index.json' || s === 'captured.csv') s = `_${s}`;
   return s;
 }
 
