@@ -163,6 +163,24 @@ test('bad options and items are typed errors', () => withDir(async (dir) => {
   await rejectsWith(() => capture.add({ input: {}, result: {}, version: '1', reason: 'bored' as never }), 'EDGEFN_INVALID_ARGUMENT', /item\.reason/);
 }));
 
+test('add() copies the input at once: a frame buffer or a reading reused by the caller after the call is kept as given', () => withDir(async (dir) => {
+  const capture = await Capture.open({ dir, maxBytes: 1_000_000, maxItems: 10 });
+  const frame = { data: new Uint8Array(8 * 8).fill(10), width: 8, height: 8, channels: 1 as const };
+  const png = new Uint8Array(await readFile(goldenPath(2)));
+  const reading = { temp_max: 12 };
+  const adds = [frame, png, reading].map((input) => capture.add({ input, result: result(0), version: '1.0.0', reason: 'drift' }));
+  frame.data.fill(200);
+  const original = sha256(png);
+  png.fill(0);
+  reading.temp_max = 99;
+  await Promise.all(adds);
+  const [f, p, r] = await capture.list();
+  const sharp = (await import('sharp')).default;
+  assert.equal([...new Set(await sharp(path.join(dir, f!.file!)).toColourspace('b-w').raw().toBuffer())], [10]);
+  assert.is(p!.sha256, original);
+  assert.equal(r!.reading, { temp_max: 12 });
+}));
+
 test('concurrent add() calls are queued: all whole, in call order, within quota', () => withDir(async (dir) => {
   const capture = await Capture.open({ dir, maxBytes: 1_000_000, maxItems: 15 });
   await Promise.all(Array.from({ length: 40 }, (_, i) => capture.add({ input: i % 2 ? goldenPath(i) : { i }, result: result(i), version: '1.0.0', reason: 'drift' })));

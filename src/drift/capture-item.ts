@@ -88,6 +88,22 @@ function failure(err: unknown): { code: string; message: string } {
 }
 
 /**
+ * A copy of an input taken at once, so that a frame buffer or a reading the caller reuses after
+ * the call is kept as the model saw it, not as it is when the write comes round. A path is only
+ * a name: the file is read when the item is written (a file replaced meanwhile is kept as it is then).
+ */
+export function snapshotInput(input: unknown): unknown {
+  if (typeof input === 'string') return input;
+  if (input instanceof Uint8Array) return Uint8Array.from(input);
+  if (isRaw(input)) return { data: Uint8Array.from(input.data), width: input.width, height: input.height, channels: input.channels };
+  try {
+    return structuredClone(input);
+  } catch {
+    return input; // something structuredClone refuses (a function inside): kept as given
+  }
+}
+
+/**
  * Turns an input the model was given into what is kept of it. `maxBytes` caps a file read (an
  * image larger than the whole quota could not be kept anyway). Never rejects.
  */

@@ -23,12 +23,12 @@ import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { writeFileDurable } from '../store/durable.js';
 import { debug } from '../util/debug.js';
 import { scanCapture, RECORD_EXT, type CapturedItem, type ScannedItem } from './capture-files.js';
-import { answerOf, prepareInput } from './capture-item.js';
+import { answerOf, prepareInput, snapshotInput } from './capture-item.js';
 
 const log = debug('drift');
 
 export type { CapturedItem };
-export { sniffExtension } from './capture-item.js';
+export { sniffExtension, snapshotInput } from './capture-item.js';
 
 /** The capture folder's name inside a model's store folder. */
 export const CAPTURE_DIR = 'capture';
@@ -107,9 +107,13 @@ export class Capture {
     return capture;
   }
 
-  /** Keeps one input with its answer. Resolves once the item is on disk (fsynced); calls queue up. */
+  /**
+   * Keeps one input with its answer. The input is copied at once (see snapshotInput); resolves
+   * once the item is on disk (fsynced); calls queue up.
+   */
   add(item: CaptureInput): Promise<void> {
-    const next = this.#queue.then(() => this.#add(item));
+    const taken = item !== null && typeof item === 'object' ? { ...item, input: snapshotInput(item.input) } : item;
+    const next = this.#queue.then(() => this.#add(taken));
     this.#queue = next.catch(() => {});
     return next;
   }
