@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isContinuous, ksPValue, ksStatistic, ksTest, psi, PSI_EPSILON } from '../src/drift/compare.js';
+import { chiSquareTail, chiSquareTest, isContinuous, ksPValue, ksStatistic, ksTest, psi, PSI_EPSILON } from '../src/drift/compare.js';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} is not within ${tol} of ${b}`);
 
@@ -58,6 +58,28 @@ test('isContinuous: many distinct values; a constant or a few whole values are n
   assert.ok(isContinuous(Array.from({ length: 100 }, (_, i) => i / 100)));
   assert.not.ok(isContinuous(new Array(256).fill(28)));
   assert.not.ok(isContinuous(Array.from({ length: 256 }, (_, i) => Math.floor(i / 32))));
+});
+
+test('chiSquareTail: the chi-square upper tail (tables: χ²₁₀ 18.307 → 0.05, 29.588 → 0.001; χ²₉ 27.877 → 0.001)', () => {
+  close(chiSquareTail(18.307, 10), 0.05, 0.002, 'χ²10 at 18.307');
+  close(chiSquareTail(29.588, 10), 0.001, 0.0002, 'χ²10 at 29.588');
+  close(chiSquareTail(27.877, 9), 0.001, 0.0002, 'χ²9 at 27.877');
+  assert.is(chiSquareTail(0, 3), 1);
+});
+
+test('chiSquareTest: a window like the reference is not significant, a class-mix shift is, counting the reference size', () => {
+  const shares = new Array(10).fill(0.1);
+  const even = new Array(10).fill(50);
+  const same = chiSquareTest(even, shares, 100);
+  assert.is(same.chi2, 0);
+  assert.is(same.p, 1);
+  assert.is(same.df, 9);
+  const two = [250, 250, 0, 0, 0, 0, 0, 0, 0, 0];
+  assert.ok(chiSquareTest(two, shares, 100).p < 1e-10);
+  // A mild unevenness: significant against a large reference, not against a small one.
+  const uneven = [70, 30, 50, 50, 50, 50, 50, 50, 50, 50];
+  assert.ok(chiSquareTest(uneven, shares, 100_000).p < chiSquareTest(uneven, shares, 100).p);
+  assert.ok(chiSquareTest(uneven, shares, 100).p > 0.01);
 });
 
 test.run();

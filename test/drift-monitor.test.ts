@@ -84,6 +84,20 @@ test('a statistic the calls do not give (a source size for raw frames) is not co
   assert.equal(m.state().statistics.map((s) => s.name), ['x']);
 });
 
+test('a statistic only some calls give (raw frames among encoded images) is compared over those, never read as missing', () => {
+  const profile = handProfile();
+  profile.inputs.push({ ...uniformStat('width'), name: 'width' });
+  const m = new DriftMonitor(profile, settings);
+  let j = 0;
+  // The first call gives a width, the next three do not, and so on: 'width' is absent, not NaN.
+  const mixed = () => (j++ % 4 === 0 ? { ...normal(), width: (j * 0.6180339887498949) % 1 } : normal());
+  assert.equal(feed(m, mixed, 200), []);
+  assert.equal(m.state().statistics.map((s) => s.name), ['x']);
+  const half = new DriftMonitor(profile, settings);
+  assert.equal(feed(half, () => (j++ % 2 === 0 ? { ...normal(), width: (j * 0.6180339887498949) % 1 } : normal()), 200), []);
+  assert.equal(half.state().statistics.map((s) => s.name), ['x', 'width']);
+});
+
 test('a sensor going silent (NaN: missing) moves the statistic', () => {
   const m = new DriftMonitor(handProfile(), settings);
   feed(m, normal, 40);
@@ -98,7 +112,8 @@ test('outputs: a class-mix shift moves output.label; a confidence shift moves ou
   for (let i = 0; i < 40; i++) m.record(normal(), answer(i % 2));
   assert.is(m.state().drifted, false);
   const changes: Transition[] = [];
-  for (let i = 0; i < 30; i++) changes.push(m.record(normal(), answer(0)));
+  // A half-shifted window (15 of 20 on one label) is not yet significant against 256 reference answers: three fully shifted evaluations are.
+  for (let i = 0; i < 40; i++) changes.push(m.record(normal(), answer(0)));
   assert.equal(changes.filter(Boolean), ['entered']);
   assert.equal(m.state().moved.map((s) => s.name), ['output.label']);
   const n = new DriftMonitor(handProfile(), settings);

@@ -94,3 +94,46 @@ export function isContinuous(sample: ArrayLike<number>, minDistinct = 20): boole
   return false;
 }
 
+
+/**
+ * A two-sample chi-square test of homogeneity between a window's `counts` per bin and a reference
+ * of `referenceItems` inputs spread by `shares` (Numerical Recipes' chstwo, for samples of unequal
+ * sizes), for statistics KS does not fit: labels, the unknown share, discrete values. The p-value
+ * comes from the Wilson–Hilferty cube-root approximation of the chi-square distribution, close
+ * enough in the tail that matters here (p around 0.001).
+ */
+export function chiSquareTest(counts: ArrayLike<number>, shares: ArrayLike<number>, referenceItems: number): { chi2: number; df: number; p: number } {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) n += counts[i]!;
+  const m = referenceItems;
+  if (n === 0 || m <= 0) return { chi2: 0, df: 0, p: 1 };
+  const a = Math.sqrt(m / n);
+  const b = Math.sqrt(n / m);
+  let chi2 = 0;
+  let bins = 0;
+  for (let i = 0; i < shares.length; i++) {
+    const r = shares[i]! * m;
+    const w = counts[i] ?? 0;
+    if (w + r <= 0) continue;
+    bins++;
+    chi2 += (a * w - b * r) ** 2 / (w + r);
+  }
+  const df = bins - 1;
+  return { chi2, df, p: df > 0 ? chiSquareTail(chi2, df) : 1 };
+}
+
+/** P(X ≥ x) for X chi-square with `k` degrees of freedom (Wilson–Hilferty). */
+export function chiSquareTail(x: number, k: number): number {
+  if (x <= 0) return 1;
+  const v = 2 / (9 * k);
+  const z = (Math.cbrt(x / k) - (1 - v)) / Math.sqrt(v);
+  return normalTail(z);
+}
+
+/** P(Z ≥ z) for a standard normal Z (Abramowitz–Stegun 7.1.26 erfc, error < 1.5e-7). */
+function normalTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+}

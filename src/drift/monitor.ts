@@ -6,14 +6,16 @@
  * timers: load() feeds it (../drift/attach.ts), it answers with the state changes.
  */
 import type { DriftState, InputStats, OutputStats, Profile, StatDrift, StatProfile } from './types.js';
-import { isContinuous, ksTest, psi, PSI_EPSILON } from './compare.js';
+import { chiSquareTest, isContinuous, ksTest, psi, PSI_EPSILON } from './compare.js';
 import { profileBins } from './profile.js';
 import type { MonitorSettings } from './monitor-options.js';
 
 /**
- * A statistic counts as moved only when its KS p-value (where a KS test applies) is below this as
- * well as its PSI above the threshold: PSI alone over ~10 quantile bins of a small reference
- * fluctuates by ~0.1 between unshifted windows, a KS p-value under 0.001 rarely does.
+ * A statistic counts as moved only when a test says the window differs from the reference (a KS
+ * test for a continuous statistic, a chi-square test over the bins for labels, the unknown share
+ * and discrete values) at p below this, as well as its PSI is above the threshold: PSI alone over
+ * ~10 bins of a reference of 100 inputs fluctuates by ~0.1–0.3 between unshifted windows (0.33
+ * for the labels of a 100-call window of the golden images themselves), a p-value under 0.001 rarely does.
  */
 export const KS_ALPHA = 1e-3;
 
@@ -24,6 +26,8 @@ interface Tracked {
   name: string;
   profile: StatProfile;
   values: Float64Array;
+  /** 1 where the call measured it (a raw frame gives its source size, an encoded image does not). */
+  measured: Uint8Array;
   /** KS against the profile's sample: only for a continuous statistic. */
   ks: boolean;
 }
@@ -31,7 +35,7 @@ interface Tracked {
 export type Transition = 'entered' | 'left' | null;
 
 export class DriftMonitor {
-  private tracked: Tracked[] | null = null;
+  private readonly tracked: Tracked[];
   private readonly labels: Int32Array;
   private readonly confidence: Tracked;
   private readonly unknown: Uint8Array;
@@ -51,7 +55,8 @@ export class DriftMonitor {
     this.labels = new Int32Array(size);
     this.unknown = new Uint8Array(size);
     const c = profile.outputs.confidence;
-    this.confidence = { name: 'output.confidence', profile: c, values: new Float64Array(size), ks: isContinuous(c.sample) };
+    this.confidence = { name: 'output.confidence', profile: c, values: new Float64Array(size), measured: new Uint8Array(size).fill(1), ks: isContinuous(c.sample) };
+    this.tracked = profile.inputs.map((s) => ({ name: s.name, profile: s, values: new Float64Array(size), measured: new Uint8Array(size), ks: isContinuous(s.sample) }));
     // A profile made without a threshold has no unknown answers; an application that sets one
     // would look drifted from its first call. The confidence histogram carries that shift anyway.
     this.compareUnknown = profile.outputs.unknown > 0;
@@ -63,15 +68,13 @@ export class DriftMonitor {
 
   /** One call's statistics; returns whether this call changed the state. */
   record(input: InputStats, output: OutputStats | null): Transition {
-    // The statistics this deployment measures, fixed at the first call: a profile may hold some
-    // that calls cannot give (a raw frame has no encoded source size), and those are not compared.
-    this.tracked ??= this.profile.inputs.filter((s) => s.name in input).map((s) => ({
-      name: s.name, profile: s, values: new Float64Array(this.settings.window), ks: isContinuous(s.sample),
-    }));
     if (this.calls === 0) this.outputs = output !== null;
     const i = this.next;
     for (const t of this.tracked) {
+      // A statistic a call does not give is not measured (not missing): the source size of an
+      // encoded image is not read at call time, a raw frame's is.
       const v = input[t.name];
+      t.measured[i] = typeof v === 'number' ? 1 : 0;
       t.values[i] = typeof v === 'number' ? v : Number.NaN;
     }
     if (this.outputs && output) {
@@ -88,7 +91,13 @@ export class DriftMonitor {
 
   /** Compares the window now and applies the hysteresis. */
   private evaluate(): Transition {
-    const stats = this.tracked!.map((t) => this.compareStat(t));
+    const stats: StatDrift[] = [];
+    for (const t of this.tracked) {
+      // Compared when at least half of the window measured it.
+      let count = 0;
+      for (let k = 0; k < this.filled; k++) count += t.measured[k]!;
+      if (count * 2 >= this.filled) stats.push(this.compareStat(t));
+    }
     if (this.outputs) stats.push(...this.compareOutputs());
     this.last = stats;
     const moved = stats.some((s) => s.moved);
@@ -106,6 +115,7 @@ export class DriftMonitor {
     const present: number[] = [];
     let missing = 0;
     for (let k = 0; k < n; k++) {
+      if (!t.measured[k]) continue;
       const v = t.values[k]!;
       if (Number.isNaN(v)) missing++;
       else present.push(v);
@@ -117,15 +127,19 @@ export class DriftMonitor {
     const value = psi(counts, shares);
     const mean = present.length ? present.reduce((a, b) => a + b, 0) / present.length : Number.NaN;
     const drift: StatDrift = { name: t.name, psi: value, mean, referenceMean: p.mean, moved: false };
+    let significant: boolean;
     if (t.ks && present.length > 0 && p.sample.length > 0) {
       present.sort((a, b) => a - b);
       drift.ks = ksTest(present, p.sample);
+      significant = drift.ks.p < KS_ALPHA;
+    } else {
+      significant = chiSquareTest(counts, shares, this.profile.items).p < KS_ALPHA;
     }
     // KS speaks of the values present only: a change in the missing share moves the statistic by itself.
-    const w = Math.max(missing / n, PSI_EPSILON);
+    const w = Math.max(missing / (present.length + missing), PSI_EPSILON);
     const r = Math.max(p.missing, PSI_EPSILON);
     const missingMoved = (w - r) * Math.log(w / r) > this.settings.psi;
-    drift.moved = value > this.settings.psi && (drift.ks === undefined || drift.ks.p < KS_ALPHA || missingMoved);
+    drift.moved = value > this.settings.psi && (significant || missingMoved);
     return drift;
   }
 
@@ -144,14 +158,19 @@ export class DriftMonitor {
     const label = psi(counts, ref.labels);
     const referenceIndex = ref.labels.reduce((a, s, j) => a + s * j, 0);
     const out: StatDrift[] = [
-      { name: 'output.label', psi: label, mean: indexSum / n, referenceMean: referenceIndex, moved: label > this.settings.psi },
+      { name: 'output.label', psi: label, mean: indexSum / n, referenceMean: referenceIndex, moved: label > this.settings.psi && this.significant(counts, ref.labels) },
       this.compareStat(this.confidence),
     ];
     if (this.compareUnknown) {
       const u = psi([unknown, n - unknown], [ref.unknown, 1 - ref.unknown]);
-      out.push({ name: 'output.unknown', psi: u, mean: unknown / n, referenceMean: ref.unknown, moved: u > this.settings.psi });
+      const shares = [ref.unknown, 1 - ref.unknown];
+      out.push({ name: 'output.unknown', psi: u, mean: unknown / n, referenceMean: ref.unknown, moved: u > this.settings.psi && this.significant([unknown, n - unknown], shares) });
     }
     return out;
+  }
+
+  private significant(counts: number[], shares: number[]): boolean {
+    return chiSquareTest(counts, shares, this.profile.items).p < KS_ALPHA;
   }
 
   state(): DriftState {

@@ -2,6 +2,8 @@
 import type { GateReport } from './gate.js';
 import type { RolloutReport } from './rollout/decide.js';
 import type { RolloutStatus } from './rollout/live.js';
+import type { DriftState } from '../drift/types.js';
+import type { RetrainRequest } from '../drift/retrain.js';
 
 export interface StoreEvents {
   /** A new version folder is complete and about to be checked. */
@@ -29,5 +31,12 @@ export interface StoreEvents {
    * or following a decision recorded by another process that does not pass this store's checks.
    * The active version keeps serving. Also emitted as a process warning with the same code.
    */
+  /**
+   * A version's drift monitor changed state: it entered drift (`state.moved` names the statistics,
+   * their PSI, KS and means, and the window) or left it.
+   */
+  drift: [{ version: string; state: DriftState }];
+  /** Drift persisted for `retrainAfter` drifted calls: the request was written to `file` (once per drift episode). */
+  retrainRequested: [{ version: string; file: string; request: RetrainRequest }];
   failed: [{ operation: 'scan' | 'follow'; version: string | null; code: string; reason: string }];
 }

@@ -12,6 +12,7 @@
 import path from 'node:path';
 import type { AnyModel } from '../model/load.js';
 import type { ExplainOptions, Explanation } from '../explain/types.js';
+import type { DriftState } from '../drift/types.js';
 import type { Manifest } from '../manifest/index.js';
 import type { CallOptions } from '../model/options.js';
 import type { Classification } from '../model/tasks/image-classification.js';
@@ -54,6 +55,8 @@ export interface StoreModel<I = ImageInput, R = Classification> {
   rollback(): Promise<string>;
   /** Follows decisions recorded by other processes and looks for new complete versions now (the watcher does this by itself). */
   scan(): Promise<void>;
+  /** The active version's drift monitor state (README "Drift"), or null when it is not monitored. */
+  drift(): DriftState | null;
   /** The candidate's live rollout (shadow or canary) and its figures, or null when none is under way. */
   rollout(): RolloutStatus | null;
   /** Makes the candidate active now, whatever its figures; rejects with EDGEFN_NO_CANDIDATE without one. Returns its version. */
@@ -87,6 +90,7 @@ export async function open<I = ImageInput, R = Classification>(dir: string, opti
     rollback: { value: () => store.rollback() },
     scan: { value: () => store.scan() },
     rollout: { value: () => store.rollout() },
+    drift: { value: () => store.current.drift() },
     promote: { value: () => store.decide('promote') },
     abort: { value: () => store.decide('abort') },
     on: { value: (e: string, l: (...a: unknown[]) => void) => { store.events.on(e, l); return call; } },

@@ -2,10 +2,11 @@
  * Options for open(): the load options plus the store's own, validated once.
  */
 import type { KeyObject } from 'node:crypto';
+import path from 'node:path';
 import valid from 'semver/functions/valid.js';
 import { checkRollout, type RolloutMode, type RolloutSpec } from '../manifest/rollout.js';
 import { resolveLoadOptions, type LoadOptions } from '../model/options.js';
-import { invalidArgument, is } from '../util/validate.js';
+import { checkKeys, invalidArgument, is } from '../util/validate.js';
 import type { GatePolicy } from './gate.js';
 import { publicKeyFrom } from './signature.js';
 
@@ -41,9 +42,26 @@ export interface StoreOptions extends LoadOptions {
    * Given here it overrides the version manifest's `rollout`; fields it leaves out come from it.
    */
   rollout?: RolloutMode | Partial<RolloutSpec>;
+  /**
+   * Evidence for retraining (README "Drift"): calls answered while the active version is drifted,
+   * or below `belowConfidence`, kept in `dir` (default `<store>/<name>/capture`) within `maxMB`
+   * and `maxItems`, oldest out. Default: on, 16 MB and 1,000 items, drifted calls only. `false`: off.
+   */
+  capture?: false | { dir?: string; maxMB?: number; maxItems?: number; belowConfidence?: number };
+  /** Drifted calls (of one drift episode) after which the store writes a retraining request and emits `retrainRequested`. Default 500. */
+  retrainAfter?: number;
 }
 
-const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'minLift', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs', 'rollout'] as const;
+/** The capture and retraining settings, resolved. */
+export interface DriftSettings {
+  capture: false | { dir: string | null; maxBytes: number; maxItems: number; belowConfidence: number | null };
+  retrainAfter: number;
+}
+
+export const CAPTURE_DEFAULTS = { maxMB: 16, maxItems: 1000 } as const;
+export const RETRAIN_AFTER = 500;
+
+const STORE_KEYS = ['watch', 'trustedKeys', 'accuracyMargin', 'minLift', 'maxLatencyMs', 'maxLatencyRatio', 'keep', 'settleMs', 'minVersion', 'lockTimeoutMs', 'rollout', 'capture', 'retrainAfter'] as const;
 
 export interface ResolvedStoreOptions {
   watch: boolean;
@@ -54,6 +72,7 @@ export interface ResolvedStoreOptions {
   rollout: RolloutMode | Partial<RolloutSpec> | null;
   policy: GatePolicy;
   load: LoadOptions;
+  drift: DriftSettings;
 }
 
 export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
@@ -93,8 +112,31 @@ export function resolveStoreOptions(options: unknown): ResolvedStoreOptions {
     if ('problem' in checked) throw invalidArgument(checked.problem.expected, checked.problem.field ? `rollout.${checked.problem.field}` : 'rollout', checked.problem.value);
   }
 
+  const drift = resolveDrift(o.capture, o.retrainAfter);
+
   const policy: GatePolicy = { trustedKeys, accuracyMargin, maxLatencyRatio: ratio, settleMs };
   if (o.maxLatencyMs !== undefined) policy.maxLatencyMs = o.maxLatencyMs as number;
   if (o.minLift !== undefined) policy.minLift = o.minLift as number;
-  return { watch, keep, minVersion, lockTimeoutMs, rollout: rollout as ResolvedStoreOptions['rollout'], policy, load: load as LoadOptions };
+  return { watch, keep, minVersion, lockTimeoutMs, rollout: rollout as ResolvedStoreOptions['rollout'], policy, load: load as LoadOptions, drift };
+}
+
+const CAPTURE_KEYS = new Set(['dir', 'maxMB', 'maxItems', 'belowConfidence']);
+
+function resolveDrift(capture: unknown, retrain: unknown): DriftSettings {
+  const retrainAfter = retrain ?? RETRAIN_AFTER;
+  if (!is.positiveInteger(retrainAfter)) throw invalidArgument('positive integer (drifted calls)', 'retrainAfter', retrainAfter);
+  if (capture === false) return { capture: false, retrainAfter };
+  const c = capture ?? {};
+  if (!is.object(c)) throw invalidArgument('false or capture options', 'capture', capture);
+  checkKeys(c, CAPTURE_KEYS, 'capture');
+  if (c.dir !== undefined && !is.nonEmptyString(c.dir)) throw invalidArgument('a folder path', 'capture.dir', c.dir);
+  const maxMB = c.maxMB ?? CAPTURE_DEFAULTS.maxMB;
+  if (!(is.number(maxMB) && maxMB > 0 && maxMB <= 1024 * 1024)) throw invalidArgument('positive number of megabytes', 'capture.maxMB', maxMB);
+  const maxItems = c.maxItems ?? CAPTURE_DEFAULTS.maxItems;
+  if (!is.positiveInteger(maxItems) || maxItems > 10_000_000) throw invalidArgument('positive integer up to 10000000', 'capture.maxItems', maxItems);
+  if (c.belowConfidence !== undefined && !is.inRange(c.belowConfidence, 0, 1)) throw invalidArgument('number between 0 and 1', 'capture.belowConfidence', c.belowConfidence);
+  return {
+    capture: { dir: c.dir === undefined ? null : path.resolve(c.dir as string), maxBytes: Math.round(maxMB * 1024 * 1024), maxItems, belowConfidence: (c.belowConfidence as number | undefined) ?? null },
+    retrainAfter,
+  };
 }

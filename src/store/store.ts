@@ -26,6 +26,7 @@ import { StoreWatcher } from './watch.js';
 import type { StoreEvents } from './events.js';
 import { decideNow, endLive, followRollout, resumeRollout, specFor, startRollout, type RolloutHost } from './rollout/control.js';
 import { statusOf, type LiveRollout, type RolloutStatus } from './rollout/live.js';
+import { StoreDrift } from './drift.js';
 
 export class Store implements StoreContext, RolloutHost {
   readonly events = new EventEmitter();
@@ -40,7 +41,14 @@ export class Store implements StoreContext, RolloutHost {
   /** The recorded decision this process could not follow (state seq), so it is not retried on every event. */
   private unfollowable = -1;
 
-  constructor(readonly nameDir: string, readonly opts: ResolvedStoreOptions) {}
+  /** Drift events, the capture and the retraining request (./drift.ts). */
+  readonly drift: StoreDrift;
+
+  constructor(readonly nameDir: string, readonly opts: ResolvedStoreOptions) {
+    this.drift = new StoreDrift(this, opts.drift);
+    // Every version this store loads reports its monitor's changes here.
+    opts.load = this.drift.loadOptions(opts.load);
+  }
 
   /** Store operations one at a time in this process. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -60,7 +68,12 @@ export class Store implements StoreContext, RolloutHost {
 
   /** A call: the active version, or the rollout's routing while a candidate is live. */
   call(input: unknown, o?: CallOptions): Promise<unknown> {
-    return this.live ? this.live.call(input, o) : this.current(input, o);
+    const answer = this.live ? this.live.call(input, o) : this.current(input, o);
+    // The evidence is looked at once the answer is the caller's, never awaited by it.
+    return answer.then((result) => {
+      this.drift.observe(input, result, Array.isArray(result));
+      return result;
+    });
   }
 
   emit<E extends keyof StoreEvents>(event: E, ...args: StoreEvents[E]): void {
@@ -264,6 +277,7 @@ export class Store implements StoreContext, RolloutHost {
     await this.serial(async () => {});
     await endLive(this);
     await this.current.dispose();
+    await this.drift.close();
   }
 
   /** The live rollout's figures, or null. */
