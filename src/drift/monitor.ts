@@ -49,6 +49,7 @@ export class DriftMonitor {
   private drifted = false;
   private since: string | null = null;
   private last: StatDrift[] = [];
+  private scratch: Float64Array | null = null;
 
   constructor(private readonly profile: Profile, private readonly settings: MonitorSettings) {
     const size = settings.window;
@@ -112,24 +113,30 @@ export class DriftMonitor {
 
   private compareStat(t: Tracked): StatDrift {
     const n = this.filled;
-    const present: number[] = [];
+    // Sorted in a typed array (numeric, no comparator): the evaluation is most of the monitor's cost.
+    const scratch = (this.scratch ??= new Float64Array(this.settings.window));
+    let count = 0;
     let missing = 0;
+    let sum = 0;
     for (let k = 0; k < n; k++) {
       if (!t.measured[k]) continue;
       const v = t.values[k]!;
       if (Number.isNaN(v)) missing++;
-      else present.push(v);
+      else {
+        scratch[count++] = v;
+        sum += v;
+      }
     }
+    const present = scratch.subarray(0, count).sort();
     const p = t.profile;
     // Missing values are one more bin beside the reference's: a sensor going silent is a shift too.
-    const counts = [...profileBins(p, present), missing];
+    const counts = [...profileBins(p, present as unknown as number[]), missing];
     const shares = [...p.shares.map((s) => s * (1 - p.missing)), p.missing];
     const value = psi(counts, shares);
-    const mean = present.length ? present.reduce((a, b) => a + b, 0) / present.length : Number.NaN;
+    const mean = count > 0 ? sum / count : Number.NaN;
     const drift: StatDrift = { name: t.name, psi: value, mean, referenceMean: p.mean, moved: false };
     let significant: boolean;
     if (t.ks && present.length > 0 && p.sample.length > 0) {
-      present.sort((a, b) => a - b);
       drift.ks = ksTest(present, p.sample);
       significant = drift.ks.p < KS_ALPHA;
     } else {
