@@ -88,7 +88,7 @@ test('models profile on readings: a CSV cut into the model\'s windows', () => wi
   const dir = await installVersion(path.join(root, 'rain-tomorrow'), '1.0.0', RAIN_VERSION);
   const { lines } = await profile(dir, WEATHER_CSV, true);
   const out = JSON.parse(lines.join('\n'));
-  assert.equal(out.statistics, ['precipitation', 'temp_max', 'temp_min', 'wind']);
+  assert.equal(out.statistics, ['precipitation', 'temp_max', 'temp_min', 'wind', 'change_precipitation', 'change_temp_max', 'change_temp_min', 'change_wind']);
   assert.equal(out.sources, ['golden set (60 items)', 'seattle-weather-2015.csv (366 windows)']);
   assert.is(out.signatureRemoved, false);
 }));

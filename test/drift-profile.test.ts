@@ -94,7 +94,7 @@ for (const [what, edit, field] of broken) {
 }
 
 test('the bundled models\' profiles parse, and say what they were made from', async () => {
-  for (const [dir, kind, names] of [[BUNDLED_VERSION, 'image', ['brightness', 'contrast', 'mean_gray', 'sharpness']], [RAIN_VERSION, 'tabular', ['precipitation', 'temp_max', 'temp_min', 'wind']]] as const) {
+  for (const [dir, kind, names] of [[BUNDLED_VERSION, 'image', ['brightness', 'contrast', 'mean_gray', 'sharpness']], [RAIN_VERSION, 'tabular', ['precipitation', 'temp_max', 'temp_min', 'wind', 'change_temp_max']]] as const) {
     const p = parseProfile(JSON.parse(await readFile(path.join(dir, 'profile.json'), 'utf8')), 'profile.json');
     assert.is(p.kind, kind);
     for (const n of names) assert.ok(p.inputs.some((s) => s.name === n), n);

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import sharp from 'sharp';
 import { load, type ImageClassifier } from '../src/index.ts';
-import { imageStats, lastReading, outputStats, readingStats } from '../src/drift/stats.ts';
+import { imageStats, lastReading, outputStats, readingStats, windowStats } from '../src/drift/stats.ts';
 import { measurer } from '../src/drift/measure.ts';
 import { internalsOf } from '../src/model/internals.ts';
 import { normalizationTables, writeImage } from '../src/preprocess/tensor.ts';
@@ -78,6 +78,28 @@ test('readings: the value where it is a finite number, NaN where missing, a stri
   assert.equal(lastReading([{ a: 1 }, { a: 2 }]), { a: 2 });
   assert.equal(lastReading({ a: 3 }), { a: 3 });
   assert.equal(lastReading([]), {});
+});
+
+test('a window: its last reading\'s values and each feature\'s change from the reading before (NaN where either is missing)', () => {
+  const s = windowStats([{ t: 10, w: 3 }, { t: 12.5, w: 'x' }, { t: 11, w: 4 }], ['t', 'w']);
+  assert.equal([s.t, s.w, s.change_t], [11, 4, -1.5]);
+  assert.ok(Number.isNaN(s.change_w), 'the reading before had no valid w');
+  const one = windowStats([{ t: 1 }], ['t']);
+  assert.equal(one.t, 1);
+  assert.ok(Number.isNaN(one.change_t));
+  const none = windowStats([], ['t']);
+  assert.ok(Number.isNaN(none.t) && Number.isNaN(none.change_t));
+});
+
+test('a noisy sensor keeps its values\' range but not their changes: the change statistic is what moves', () => {
+  // A smooth daily cycle, and the same with ±3 alternating noise: the values' spread grows by a few %, the changes' by far more.
+  const days = Array.from({ length: 365 }, (_, d) => ({ t: 15 + 8 * Math.sin((2 * Math.PI * d) / 365) }));
+  const noisy = days.map((r, d) => ({ t: r.t + (d % 2 === 0 ? 3 : -3) }));
+  const spread = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length - (xs.reduce((a, x) => a + x, 0) / xs.length) ** 2);
+  const measure = (rs: { t: number }[]) => rs.slice(1).map((_, d) => windowStats(rs.slice(d, d + 2), ['t']));
+  const [clean, loud] = [measure(days), measure(noisy)];
+  assert.ok(spread(loud.map((s) => s.t!)) < spread(clean.map((s) => s.t!)) * 1.2);
+  assert.ok(spread(loud.map((s) => s.change_t!)) > spread(clean.map((s) => s.change_t!)) * 10);
 });
 
 test('outputs: the best label\'s index also when the answer is unknown; null for a result that is no classification', () => {

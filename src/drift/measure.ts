@@ -6,7 +6,7 @@
  */
 import { CHANNELS, inputGeometry, type Manifest } from '../manifest/index.js';
 import type { Prepared } from '../model/tasks/task.js';
-import { imageStats, lastReading, readingStats } from './stats.js';
+import { imageStats, lastReading, readingStats, windowStats } from './stats.js';
 import type { InputStats } from './types.js';
 
 const CHANNEL_NAMES = { gray: ['gray'], rgb: ['r', 'g', 'b'], bgr: ['b', 'g', 'r'] } as const;
@@ -24,6 +24,7 @@ export function measurer(manifest: Manifest): Measurer {
   const spec = manifest.input;
   if (spec.kind !== 'image') {
     const features = spec.features;
+    if (spec.window) return { measure: (input) => windowStats(Array.isArray(input) ? input : [], features) };
     return { measure: (input) => readingStats(lastReading(input), features) };
   }
   const { width, height, channels } = inputGeometry(spec);

@@ -56,8 +56,8 @@ export function imageStats(
   const plane = width * height;
   if (pixels.length < plane * channels) throw new RangeError(`expected ${plane * channels} values (${width}x${height}x${channels}), got ${pixels.length}`);
   const { mul, add } = toUnit(pixels, geometry);
-  // The channels' average per pixel: the luma the sharpness is taken on.
-  const luma = new Float64Array(plane);
+  // The channels' average per pixel, the luma the sharpness is taken on; a gray image is its own.
+  const luma = channels === 1 ? null : new Float64Array(plane);
   const sums = new Float64Array(channels);
   let sum = 0;
   let sumSq = 0;
@@ -67,14 +67,16 @@ export function imageStats(
     const step = layout === 'NCHW' ? 1 : channels;
     let i = layout === 'NCHW' ? c * plane : c;
     let cs = 0;
+    let cs2 = 0;
     for (let p = 0; p < plane; p++, i += step) {
       const v = pixels[i]! * m + a;
       cs += v;
-      sumSq += v * v;
-      luma[p]! += v;
+      cs2 += v * v;
+      if (luma) luma[p]! += v;
     }
     sums[c] = cs;
     sum += cs;
+    sumSq += cs2;
   }
   const n = plane * channels;
   const mean = sum / n;
@@ -83,7 +85,7 @@ export function imageStats(
     contrast: Math.sqrt(Math.max(0, sumSq / n - mean * mean)),
   };
   for (let c = 0; c < channels; c++) stats[`mean_${channelNames[c] ?? String(c)}`] = sums[c]! / plane;
-  stats.sharpness = laplacianVariance(luma, width, height, channels);
+  stats.sharpness = luma ? laplacianVariance(luma, width, height) / (channels * channels) : laplacianVariance(pixels, width, height) * mul[0]! * mul[0]!;
   if (source) {
     stats.width = source.width;
     stats.height = source.height;
@@ -92,22 +94,25 @@ export function imageStats(
   return stats;
 }
 
-/** Variance of the 4-neighbour Laplacian over the inner pixels (luma holds channel sums; divided here). */
-function laplacianVariance(luma: Float64Array, width: number, height: number, channels: number): number {
+/**
+ * Variance of the 4-neighbour Laplacian over the inner pixels of one plane, in its own units (the
+ * Laplacian drops any offset, so a gray plane's is scaled by the square of its multiplier alone).
+ */
+function laplacianVariance(plane: ArrayLike<number>, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
   let s = 0;
   let s2 = 0;
   for (let y = 1; y < height - 1; y++) {
     let i = y * width + 1;
     for (let x = 1; x < width - 1; x++, i++) {
-      const l = 4 * luma[i]! - luma[i - 1]! - luma[i + 1]! - luma[i - width]! - luma[i + width]!;
+      const l = 4 * plane[i]! - plane[i - 1]! - plane[i + 1]! - plane[i - width]! - plane[i + width]!;
       s += l;
       s2 += l * l;
     }
   }
   const n = (width - 2) * (height - 2);
   const m = s / n;
-  return Math.max(0, s2 / n - m * m) / (channels * channels);
+  return Math.max(0, s2 / n - m * m);
 }
 
 /**
@@ -129,7 +134,21 @@ export function readingStats(reading: Record<string, unknown>, features: readonl
   return stats;
 }
 
-/** A window's measurement is its last reading's (the one that just arrived). */
+/**
+ * A window's measurement: its last reading's values (the one that just arrived) and, per feature,
+ * `change_<feature>`, the change from the reading before. The values alone miss a sensor that
+ * turned noisy (its values keep their range; their day-to-day changes do not) and show a stuck
+ * one only through its level; the changes show both.
+ */
+export function windowStats(window: readonly unknown[], features: readonly string[]): InputStats {
+  const last = readingStats(lastReading(window), features);
+  const prev = readingStats(window.length >= 2 ? lastReading(window.slice(0, -1)) : {}, features);
+  const stats: InputStats = { ...last };
+  for (const f of features) stats[`change_${f}`] = last[f]! - prev[f]!;
+  return stats;
+}
+
+/** A window's last reading (the one that just arrived); a single reading is its own. */
 export function lastReading(input: unknown): Record<string, unknown> {
   const last = Array.isArray(input) ? (input.length > 0 ? input[input.length - 1] : undefined) : input;
   return typeof last === 'object' && last !== null && !Array.isArray(last) ? (last as Record<string, unknown>) : {};
