@@ -89,8 +89,11 @@ const warmup = Number(values.warmup);
 const twoClasses = Array.from({ length: set.count }, (_, i) => i).filter((i) => i >= warmup && (set.labels[i] === 0 || set.labels[i] === 1));
 const shifts: [string, (k: number) => Promise<Raw>, number][] = [
   ['darkened (×0.6)', (k) => viaSharp(warmup + k, (s) => s.linear(0.6, 0)), set.count - warmup],
+  ['darkened a little (×0.85)', (k) => viaSharp(warmup + k, (s) => s.linear(0.85, 0)), set.count - warmup],
   ['low contrast (×0.5 around 0.29)', (k) => viaSharp(warmup + k, (s) => s.linear(0.5, 0.5 * 0.286 * 255)), set.count - warmup],
+  ['low contrast a little (×0.85 around 0.29)', (k) => viaSharp(warmup + k, (s) => s.linear(0.85, 0.15 * 0.286 * 255)), set.count - warmup],
   ['blurred (Gaussian σ 1)', (k) => viaSharp(warmup + k, (s) => s.blur(1)), set.count - warmup],
+  ['blurred a little (Gaussian σ 0.5)', (k) => viaSharp(warmup + k, (s) => s.blur(0.5)), set.count - warmup],
   ['rotated 90° (camera turned)', (k) => viaSharp(warmup + k, (s) => s.rotate(90)), set.count - warmup],
   ['rotated 15°', (k) => rotated(warmup + k, 15), set.count - warmup],
   ['two classes only (T-shirt/top, Trouser)', (k) => Promise.resolve(raw(twoClasses[k]!)), twoClasses.length],
