@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { open } from '../src/store/open.js';
@@ -100,6 +101,29 @@ test('belowConfidence keeps unsure answers while not drifted', async () => {
   const items = await (await Capture.open({ dir: path.join(nameDir, 'capture'), maxBytes: 16 << 20, maxItems: 1000 })).list();
   assert.ok(items.length >= 1 && items.length <= unsure, `${items.length} of ${unsure}`);
   assert.ok(items.every((i) => i.reason === 'low-confidence'));
+});
+
+test('a frame buffer the caller reuses right after the call is kept as the model saw it (also the first item, while the capture opens)', async () => {
+  const nameDir = await profiledStore();
+  const model = await open<{ data: Uint8Array; width: number; height: number; channels: 1 }>(nameDir, { ...base, monitor: { ...base.monitor, enter: 1 } });
+  const frames = await Promise.all(dark.map(async (b) => new Uint8Array(await sharp(b).grayscale().raw().toBuffer())));
+  const shared = { data: new Uint8Array(28 * 28), width: 28, height: 28, channels: 1 as const };
+  let firstDrifted = -1;
+  for (let i = 0; i < 200; i++) {
+    shared.data.set(frames[i % frames.length]!);
+    const r = (await model(shared)) as { drift?: boolean };
+    if (r.drift === true && firstDrifted < 0) firstDrifted = i;
+    shared.data.fill(255); // the camera writes its next frame into the same buffer
+  }
+  assert.ok(firstDrifted >= 0, 'drifted');
+  await model.dispose();
+  const dir = path.join(nameDir, 'capture');
+  const items = await (await Capture.open({ dir, maxBytes: 16 << 20, maxItems: 1000 })).list();
+  assert.ok(items.length >= 1);
+  const first = new Uint8Array(await sharp(path.join(dir, items[0]!.file!)).grayscale().raw().toBuffer());
+  assert.ok(first.some((v) => v !== 255), 'the first captured frame is the one the model saw, not the overwritten buffer');
+  // The first item is the first drifted call's frame, byte for byte (not a later frame written into the buffer meanwhile).
+  assert.ok(Buffer.compare(Buffer.from(frames[firstDrifted % frames.length]!), Buffer.from(first)) === 0, 'the first drifted call\'s frame');
 });
 
 test('store drift options are checked, naming the field', async () => {

@@ -8,7 +8,7 @@
  * one is under way is dropped and counted), so a slow SD card costs evidence, not latency.
  */
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { Capture, captureDirOf } from '../drift/capture.js';
+import { Capture, captureDirOf, snapshotInput } from '../drift/capture.js';
 import { writeRetrainRequest, type RetrainRequest } from '../drift/retrain.js';
 import type { DriftState } from '../drift/types.js';
 import type { MonitorOptions } from '../drift/monitor-options.js';
@@ -107,8 +107,11 @@ export class StoreDrift {
     // Opened at the first item: a store that never drifts creates no folder.
     this.capture ??= Capture.open({ dir: c.dir ?? captureDirOf(this.host.nameDir), maxBytes: c.maxBytes, maxItems: c.maxItems });
     const features = this.host.current.manifest.input.kind === 'tabular' ? this.host.current.manifest.input.features : undefined;
+    // Copied now, before the caller gets its answer back and maybe reuses the frame buffer (the
+    // capture opens asynchronously at its first item).
+    const item = { input: snapshotInput(input), result, version, reason, ...(features ? { features } : {}) };
     this.writing = this.capture
-      .then((capture) => capture.add({ input, result, version, reason, ...(features ? { features } : {}) }))
+      .then((capture) => capture.add(item))
       .then(() => {
         this.figures.captured++;
         this.failing = false;
