@@ -107,6 +107,17 @@ test('models profile refuses reference data it cannot use, naming it, and leaves
   assert.is(await readFile(path.join(dir, 'manifest.json'), 'utf8'), before);
 }));
 
+test('models profile makes a new profile for a version whose listed profile is gone or changed (the old one is not read)', () => withTemp(async (root) => {
+  const dir = await installVersion(path.join(root, 'fashion-mnist'), '1.1.0');
+  const { rm } = await import('node:fs/promises');
+  await rm(path.join(dir, 'profile.json'));
+  assert.is((await profile(dir)).code, 0);
+  await writeFile(path.join(dir, 'profile.json'), '{"changed": true}');
+  assert.is((await profile(dir)).code, 0);
+  const m = await manifestOf(dir);
+  assert.is(m.profile.sha256, sha256(await readFile(path.join(dir, 'profile.json'))));
+}));
+
 test('gate integrity: a profile.json changed after the manifest listed it is refused with MODEL_CHECKSUM', () => withTemp(async (root) => {
   const dir = await installVersion(path.join(root, 'fashion-mnist'), '1.1.0');
   const file = path.join(dir, 'profile.json');

@@ -38,7 +38,8 @@ function sourceSize(): Metadata {
 }
 
 export async function makeProfile(versionDir: string, data?: string): Promise<MadeProfile> {
-  const model = await load<AnyModel>(versionDir, { verify: true });
+  // Not monitored: the profile being replaced may be gone or changed, and it is not what this measures against.
+  const model = await load<AnyModel>(versionDir, { verify: true, monitor: false });
   try {
     const { manifest } = model;
     const image = manifest.input.kind === 'image';
