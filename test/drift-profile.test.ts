@@ -42,7 +42,7 @@ test('missing values: their share is kept apart, the bins hold the rest; an all-
 });
 
 test('buildProfile: every statistic named in some input, absent ones counted missing; label shares, confidence and unknown share', () => {
-  const inputs = [{ a: 1, w: 10 }, { a: 2 }, { a: 3, w: 10 }, { a: 4, w: 12 }];
+  const inputs: Record<string, number>[] = [{ a: 1, w: 10 }, { a: 2 }, { a: 3, w: 10 }, { a: 4, w: 12 }];
   const outputs = [{ index: 0, confidence: 0.9, unknown: false }, { index: 2, confidence: 0.4, unknown: true }, { index: 2, confidence: 0.8, unknown: false }, { index: 2, confidence: 0.7, unknown: false }];
   const p = buildProfile({ name: 'm', version: '1.0.0', kind: 'tabular', sources: ['s'] }, inputs, outputs, 3);
   assert.equal(p.inputs.map((s) => s.name), ['a', 'w']);
