@@ -18,7 +18,8 @@ import { debug } from '../util/debug.js';
 const log = debug('store');
 /** Enough for any real store; a folder flooded with version folders still costs a bounded number of watches. */
 const MAX_WATCHED = 128;
-const IGNORED = /^\.|\.report\.json$/;
+/** Files the store writes itself beside the versions (reports, the retraining request, the drift capture): no rescan for them. */
+const IGNORED = /^\.|\.report\.json$|^retrain-request\.json$|^capture$/;
 
 export class StoreWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
