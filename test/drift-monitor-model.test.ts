@@ -6,11 +6,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { load, type ImageClassifier } from '../src/model/load.js';
+import { load, type ImageClassifier, type WindowClassifier } from '../src/model/load.js';
 import { measured } from '../src/drift/attach.js';
 import type { DriftState } from '../src/drift/types.js';
 import { ErrorCode } from '../src/errors.js';
-import { copyBundled, rejectsWith } from './helpers/index.js';
+import { RAIN_VERSION, copyBundled, rejectsWith } from './helpers/index.js';
 import { cycle, darkened, goldenImages, profiledVersion } from './helpers/drift-kit.js';
 
 let version: string;
@@ -113,6 +113,29 @@ test('a profile that does not match its sha256 is refused at load (MODEL_CHECKSU
   const model = await load(copy, { isolate: 'none', verify: false });
   assert.ok(model.drift() !== null);
   await model.dispose();
+});
+
+test('readings are measured from the checked input: a getter is read once per call, and values given as arrays measure like named ones', async () => {
+  const named = await load<WindowClassifier>(RAIN_VERSION, { isolate: 'none', monitor: { window: 20, every: 10 } });
+  const arrays = await load<WindowClassifier>(RAIN_VERSION, { isolate: 'none', monitor: { window: 20, every: 10 } });
+  try {
+    let reads = 0;
+    const values = (i: number) => [i % 3 === 0 ? 4 : 0, 10 + (i % 5), 4 + (i % 3), 3 + (i % 4)];
+    const day = (i: number) => {
+      const [precipitation, temp_max, temp_min, wind] = values(i);
+      return { precipitation, temp_max, temp_min, get wind() { reads++; return wind; } };
+    };
+    await named(Array.from({ length: 7 }, (_, j) => day(j)));
+    assert.is(reads, 7, 'each reading\'s getter read once (by the check), not again by the monitor');
+    for (let k = 1; k < 40; k++) await named(Array.from({ length: 7 }, (_, j) => day(k + j)));
+    for (let k = 0; k < 40; k++) await arrays(Array.from({ length: 7 }, (_, j) => values(k + j)));
+    const a = named.drift()!;
+    const b = arrays.drift()!;
+    assert.ok(a.statistics.length > 0);
+    assert.equal(b.statistics, a.statistics);
+  } finally {
+    await Promise.all([named.dispose(), arrays.dispose()]);
+  }
 });
 
 /** The bundled version with any profile taken out of its manifest. */

@@ -28,7 +28,7 @@ export const MAX_PROFILE_BYTES = 4 * MiB;
 export const measured = { inputs: 0 };
 
 export interface DriftHook {
-  /** The keep callback for one call: measures each input, marks results while drifted, then passes on to `next`. */
+  /** The keep callback for one call (`input`: the checked input, or the checked inputs of a batch): measures each input, marks results while drifted, then passes on to `next`. */
   keep(input: unknown, batch: boolean, next?: Keep<unknown>): Keep<unknown>;
   state(): DriftState;
 }
@@ -47,6 +47,7 @@ export async function attachMonitor(versionDir: string, manifest: Manifest, sett
   const monitor = new DriftMonitor(profile, settings);
   // The same measurement as `edgefn models profile` took of the reference (./measure.ts).
   const { measure } = measurer(manifest);
+  const asInput = checkedForm(manifest);
   const model = { name: manifest.name, version: manifest.version };
   let broken = false;
 
@@ -55,7 +56,7 @@ export async function attachMonitor(versionDir: string, manifest: Manifest, sett
     let change: ReturnType<DriftMonitor['record']>;
     try {
       measured.inputs++;
-      change = monitor.record(measure(input, prepared), outputStats(result));
+      change = monitor.record(measure(asInput(input), prepared), outputStats(result));
     } catch (err) {
       // A fault in monitoring (a bug) must not cost the application its answers: said once, then off.
       broken = true;
@@ -85,3 +86,25 @@ export async function attachMonitor(versionDir: string, manifest: Manifest, sett
   };
 }
 
+
+/**
+ * What the measurer is given for a checked input. An image is checked as it is. A reading is
+ * checked into a row of values in feature order (a window into one row per reading), so it is
+ * handed on as readings by name: a getter on the caller's reading is not called a second time,
+ * and a reading given as an array of values is measured like one given by name.
+ */
+function checkedForm(manifest: Manifest): (checked: unknown) => unknown {
+  const spec = manifest.input;
+  if (spec.kind === 'image') return (checked) => checked;
+  const { features } = spec;
+  const named = (row: ArrayLike<number>) => {
+    const r: Record<string, number> = {};
+    for (let i = 0; i < features.length; i++) r[features[i]!] = row[i]!;
+    return r;
+  };
+  const windowed = spec.window !== undefined;
+  return (checked) => {
+    const rows = checked as readonly ArrayLike<number>[];
+    return windowed ? rows.map(named) : named(rows[0]!);
+  };
+}

@@ -205,17 +205,18 @@ async function loadModel<M extends AnyModel>(dir: string, options?: LoadOptions)
   }
 
   async function answer(input: unknown, o: ResolvedCallOptions, next?: Keep<unknown>): Promise<unknown> {
-    // A monitored model measures each answered input on its way out (../drift/attach.ts).
-    const keep = monitor ? monitor.keep(input, task.isBatch(input), next) : next;
+    // A monitored model measures each answered input on its way out (../drift/attach.ts), from
+    // the checked input: a reading's values are never read from the caller's object twice.
     if (task.isBatch(input)) {
       // By index, never input.map: a hole is an input that is missing, not one that is skipped.
       const checked: unknown[] = [];
       for (let i = 0; i < input.length; i++) {
         checked.push(task.check(Object.prototype.hasOwnProperty.call(input, i) ? input[i] : undefined, `input[${i}]`));
       }
-      return await pipeline.many(checked, o, keep);
+      return await pipeline.many(checked, o, monitor ? monitor.keep(checked, true, next) : next);
     }
-    return await pipeline.one(task.check(input, 'input'), o, keep);
+    const checked = task.check(input, 'input');
+    return await pipeline.one(checked, o, monitor ? monitor.keep(checked, false, next) : next);
   }
 
   const call = (input: unknown, callOptions?: CallOptions) => guarded('the call', () => explained(input, resolveCallOptions(callOptions, defaults)));
