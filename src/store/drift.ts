@@ -44,9 +44,11 @@ export class StoreDrift {
   loadOptions(load: LoadOptions): LoadOptions {
     if (load.monitor === false) return load;
     const given = typeof load.monitor === 'object' ? load.monitor : {};
+    // The store's event first: an application callback that throws (caught and warned about by
+    // ../drift/attach.ts) must not keep the event, the capture or the retraining request from it.
     const onDrift: MonitorOptions['onDrift'] = (state, model) => {
-      given.onDrift?.(state, model);
       this.changed(model.version, state);
+      given.onDrift?.(state, model);
     };
     return { ...load, monitor: { ...given, onDrift } };
   }
