@@ -120,7 +120,7 @@ test('readings are measured from the checked input: a getter is read once per ca
   const arrays = await load<WindowClassifier>(RAIN_VERSION, { isolate: 'none', monitor: { window: 20, every: 10 } });
   try {
     let reads = 0;
-    const values = (i: number) => [i % 3 === 0 ? 4 : 0, 10 + (i % 5), 4 + (i % 3), 3 + (i % 4)];
+    const values = (i: number): [number, number, number, number] => [i % 3 === 0 ? 4 : 0, 10 + (i % 5), 4 + (i % 3), 3 + (i % 4)];
     const day = (i: number) => {
       const [precipitation, temp_max, temp_min, wind] = values(i);
       return { precipitation, temp_max, temp_min, get wind() { reads++; return wind; } };

@@ -8,6 +8,7 @@ import { rejectsWith } from './helpers/index.ts';
 test('defaults', () => {
   assert.equal(resolveLoadOptions(undefined), {
     top: 5, threshold: 0, limitInputPixels: DEFAULT_PIXEL_LIMIT, maxInputBytes: DEFAULT_MAX_INPUT_BYTES, maxDecodeBytes: defaultDecodeBudget(), verify: true, maxBatch: 8, isolate: 'auto', session: {},
+    monitor: { window: 500, every: 50, psi: 0.25, enter: 3, exit: 3 },
   });
 });
 
@@ -30,7 +31,7 @@ const cases: [string, () => unknown, string][] = [
   ['spinning', () => resolveLoadOptions({ spinning: 'no' }), 'Expected boolean for spinning but received "no" of type string'],
   ['graph optimisation', () => resolveLoadOptions({ graphOptimization: 'max' }), 'Expected one of disabled, basic, extended, all for graphOptimization but received "max" of type string'],
   ['providers', () => resolveLoadOptions({ executionProviders: [] }), 'Expected non-empty array of provider names for executionProviders but received [] of type array'],
-  ['unknown option', () => resolveLoadOptions({ treshold: 0.5 }), 'Expected one of top, threshold, limitInputPixels, maxInputBytes, maxDecodeBytes, verify, maxBatch, runtime, isolate, threads, interOpThreads, spinning, graphOptimization, executionProviders for load option name but received "treshold" of type string'],
+  ['unknown option', () => resolveLoadOptions({ treshold: 0.5 }), 'Expected one of top, threshold, limitInputPixels, maxInputBytes, maxDecodeBytes, verify, maxBatch, runtime, isolate, monitor, threads, interOpThreads, spinning, graphOptimization, executionProviders for load option name but received "treshold" of type string'],
   ['unknown call option', () => resolveCallOptions({ threads: 1 }), 'Expected one of top, threshold, explain for call option name but received "threads" of type string'],
   ['options not an object', () => resolveLoadOptions('fast'), 'Expected an options object for options but received "fast" of type string'],
 ];

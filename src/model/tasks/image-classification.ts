@@ -21,6 +21,8 @@ export interface Classification {
   probabilities: Float32Array;
   timings: Timings;
   model: { name: string; version: string };
+  /** True while the model's drift monitor reports drift (README "Drift"); absent otherwise. */
+  drift?: true;
 }
 
 export function imageClassification(manifest: Manifest, spec: ImageInputSpec, labels: readonly string[], options: ResolvedLoadOptions): Task<ImageInput, Classification> {

@@ -21,6 +21,8 @@ export interface Regression {
   values: Record<string, number>;
   timings: Timings;
   model: { name: string; version: string };
+  /** True while the model's drift monitor reports drift (README "Drift"); absent otherwise. */
+  drift?: true;
 }
 
 /** A reading or a window, checked and turned into rows of feature values. */
