@@ -132,7 +132,7 @@ test('store drift options are checked, naming the field', async () => {
     [{ capture: 'yes' }, 'capture', 'Expected false or capture options for capture but received "yes" of type string'],
     [{ capture: true }, 'capture', /^Expected false or capture options for capture but received true/],
     [{ capture: { maxMB: 0 } }, 'capture.maxMB', /^Expected positive number of megabytes for capture.maxMB but received 0/],
-    [{ capture: { maxItems: 2.5 } }, 'capture.maxItems', /^Expected positive integer up to 10000000 for capture.maxItems/],
+    [{ capture: { maxItems: 2.5 } }, 'capture.maxItems', /^Expected positive integer up to 100000 for capture.maxItems/],
     [{ capture: { belowConfidence: 2 } }, 'capture.belowConfidence', /^Expected number between 0 and 1 for capture.belowConfidence but received 2/],
     [{ capture: { dir: '' } }, 'capture.dir', /^Expected a folder path for capture.dir/],
     [{ capture: { size: 1 } }, 'capture option name', /^Expected one of dir, maxMB, maxItems, belowConfidence for capture option name but received "size"/],

@@ -133,7 +133,8 @@ function resolveDrift(capture: unknown, retrain: unknown): DriftSettings {
   const maxMB = c.maxMB ?? CAPTURE_DEFAULTS.maxMB;
   if (!(is.number(maxMB) && maxMB > 0 && maxMB <= 1024 * 1024)) throw invalidArgument('positive number of megabytes', 'capture.maxMB', maxMB);
   const maxItems = c.maxItems ?? CAPTURE_DEFAULTS.maxItems;
-  if (!is.positiveInteger(maxItems) || maxItems > 10_000_000) throw invalidArgument('positive integer up to 10000000', 'capture.maxItems', maxItems);
+  // The capture keeps its records' index in memory (Capture.open reads them all): bounded.
+  if (!is.positiveInteger(maxItems) || maxItems > 100_000) throw invalidArgument('positive integer up to 100000', 'capture.maxItems', maxItems);
   if (c.belowConfidence !== undefined && !is.inRange(c.belowConfidence, 0, 1)) throw invalidArgument('number between 0 and 1', 'capture.belowConfidence', c.belowConfidence);
   return {
     capture: { dir: c.dir === undefined ? null : path.resolve(c.dir as string), maxBytes: Math.round(maxMB * 1024 * 1024), maxItems, belowConfidence: (c.belowConfidence as number | undefined) ?? null },
