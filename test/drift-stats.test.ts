@@ -64,8 +64,9 @@ test('the source size and aspect are measured when known', () => {
   close(s.aspect!, 640 / 480);
 });
 
-test('too few pixels for the geometry is a RangeError (a bug in the caller, never a wrong measurement)', () => {
+test('pixels that do not fit the geometry (too few, or three channels for one) are a RangeError (a bug in the caller, never a wrong measurement)', () => {
   assert.throws(() => imageStats(new Uint8Array(10), G28, null, ['gray']), /expected 784 values/);
+  assert.throws(() => imageStats(new Uint8Array(784 * 3), G28, null, ['gray']), /expected 784 values \(28x28x1\), got 2352/);
 });
 
 test('readings: the value where it is a finite number, NaN where missing, a string, not finite or behind a throwing getter', () => {

@@ -54,7 +54,7 @@ export function imageStats(
 ): InputStats {
   const { width, height, channels, layout } = geometry;
   const plane = width * height;
-  if (pixels.length < plane * channels) throw new RangeError(`expected ${plane * channels} values (${width}x${height}x${channels}), got ${pixels.length}`);
+  if (pixels.length !== plane * channels) throw new RangeError(`expected ${plane * channels} values (${width}x${height}x${channels}), got ${pixels.length}`);
   const { mul, add } = toUnit(pixels, geometry);
   // The channels' average per pixel, the luma the sharpness is taken on; a gray image is its own.
   const luma = channels === 1 ? null : new Float64Array(plane);
