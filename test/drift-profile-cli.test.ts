@@ -84,6 +84,19 @@ test('models profile on a signed version: the signature is removed and the outpu
   }
 }));
 
+test('models profile: a FIFO or an undecodable file among the reference images is refused and counted, never waited on', () => withTemp(async (root) => {
+  const dir = await installVersion(path.join(root, 'fashion-mnist'), '1.1.0');
+  const data = path.join(root, 'reference');
+  await mkdir(data);
+  await copyFile(path.join(BUNDLED_VERSION, 'golden', '00001.png'), path.join(data, 'a.png'));
+  await writeFile(path.join(data, 'b.png'), 'not a png');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [path.join(data, 'c.png')]);
+  const { lines } = await profile(dir, data, true);
+  const out = JSON.parse(lines.join('\n'));
+  assert.equal([out.items, out.refused], [101, 2]);
+}));
+
 test('models profile on readings: a CSV cut into the model\'s windows', () => withTemp(async (root) => {
   const dir = await installVersion(path.join(root, 'rain-tomorrow'), '1.0.0', RAIN_VERSION);
   const { lines } = await profile(dir, WEATHER_CSV, true);
