@@ -1,8 +1,9 @@
 /**
  * `edgefn models profile <version-dir> [--data DIR|CSV]`: a version's reference profile for drift
  * monitoring. Writes `profile.json` into the version, then lists it in the manifest with its
- * sha256 (both durably, the profile first: a cut in between leaves a profile the manifest does not
- * name yet, never a manifest naming a profile that is not there). A signature no longer matches
+ * sha256 (both durably, the profile first: a cut in between never leaves a manifest naming a
+ * profile that is not there; run again, it leaves the old hash beside the new profile, which the
+ * gate refuses until the command is run once more). A signature no longer matches
  * a changed manifest: it is removed, and the command says to sign again.
  */
 import path from 'node:path';
