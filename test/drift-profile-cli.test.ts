@@ -117,6 +117,9 @@ test('models profile refuses reference data it cannot use, naming it, and leaves
   await mkdir(path.join(root, 'empty'));
   await rejectsWith(() => profile(img, path.join(root, 'empty')), ErrorCode.INPUT_INVALID, /--data .*empty: no images in it/);
   await rejectsWith(() => profile(img, csv), ErrorCode.INPUT_INVALID, /expected a folder of images/);
+  const { existsSync } = await import('node:fs');
+  await rejectsWith(() => profile(path.dirname(img)), ErrorCode.MANIFEST_MISSING);
+  assert.not.ok(existsSync(path.join(path.dirname(img), 'profile.json')), 'nothing written into a model folder of versions');
   assert.is(await readFile(path.join(dir, 'manifest.json'), 'utf8'), before);
 }));
 

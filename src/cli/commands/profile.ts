@@ -20,6 +20,8 @@ export type ProfileArgs = Extract<Command, { kind: 'models' }> & { action: { nam
 
 export async function profileCommand(args: ProfileArgs, io: CliIO): Promise<ExitCode> {
   const { versionDir, data } = args.action;
+  // A version folder, not a model folder of versions: nothing is written where no manifest is.
+  await readManifestJson(versionDir);
   const { profile, refused } = await makeProfile(versionDir, data);
   const text = profileJson(profile);
   const file = path.join(versionDir, PROFILE_FILE);
