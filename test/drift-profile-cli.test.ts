@@ -106,6 +106,18 @@ test('models profile on readings: a CSV cut into the model\'s windows', () => wi
   assert.is(out.signatureRemoved, false);
 }));
 
+test('models profile: readings the model refuses (a blank cell) are counted, not measured: the monitor never sees them, so no missing share', () => withTemp(async (root) => {
+  const dir = await installVersion(path.join(root, 'rain-tomorrow'), '1.0.0', RAIN_VERSION);
+  const lines = (await readFile(WEATHER_CSV, 'utf8')).trim().split('\n');
+  lines[100] = lines[100]!.replace(/^([^,]*,[^,]*,)[^,]*/, '$1');
+  const csv = path.join(root, 'gap.csv');
+  await writeFile(csv, `${lines.join('\n')}\n`);
+  const { lines: out } = await profile(dir, csv, true);
+  assert.equal([JSON.parse(out.join('\n')).refused, JSON.parse(out.join('\n')).items], [7, 60 + 366 - 7]);
+  const p = parseProfile(JSON.parse(await readFile(path.join(dir, 'profile.json'), 'utf8')), 'profile.json');
+  assert.equal(p.inputs.map((s) => s.missing), p.inputs.map(() => 0));
+}));
+
 test('models profile refuses reference data it cannot use, naming it, and leaves the version as it was', () => withTemp(async (root) => {
   const dir = await installVersion(path.join(root, 'rain-tomorrow'), '1.0.0', RAIN_VERSION);
   const before = await readFile(path.join(dir, 'manifest.json'), 'utf8');

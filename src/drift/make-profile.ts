@@ -1,8 +1,9 @@
 /**
  * `edgefn models profile`'s work: load a version, run it over its golden set and a reference
  * sample (--data), measure every input as the monitor will (./measure.ts) and every answer, and
- * build the profile. An input the model refuses is left out and counted; readings that the model
- * refuses (a missing value) are still measured, so the profile knows the missing share.
+ * build the profile. An input the model refuses (an undecodable image, a reading with a missing
+ * value) is left out and counted: the monitor measures answered calls only, and a profile holding
+ * a missing share its calls can never show would read as drift from the first evaluation on.
  */
 import path from 'node:path';
 import { EdgefnError, ErrorCode } from '../errors.js';
@@ -19,7 +20,7 @@ import type { InputStats, OutputStats, Profile } from './types.js';
 
 export interface MadeProfile {
   profile: Profile;
-  /** Inputs the model refused (left out of the profile, or only their readings measured). */
+  /** Inputs the model refused (left out of the profile). */
   refused: number;
 }
 
@@ -60,6 +61,7 @@ export async function makeProfile(versionDir: string, data?: string): Promise<Ma
       throw new EdgefnError(ErrorCode.INVALID_ARGUMENT, `${versionDir}: nothing to profile: the version has no golden set; give a reference sample with --data`, { field: 'data' });
     }
     const measure = measurer(manifest);
+    const named = namer(manifest.input.kind === 'image' ? null : manifest.input.features);
     const size = image ? sourceSize() : null;
     const inputStats: InputStats[] = [];
     const outputs: OutputStats[] = [];
@@ -75,11 +77,8 @@ export async function makeProfile(versionDir: string, data?: string): Promise<Ma
       const kept = await runKept(model, batch);
       for (const [j, input] of batch.entries()) {
         const k = kept[j];
-        if (k) await take(input, k.result, k.prepared);
-        else {
-          refused++;
-          if (!image) await take(input, null, null);
-        }
+        if (k) await take(named(input), k.result, k.prepared);
+        else refused++;
       }
     }
     const labels = model.labels.length;
@@ -89,6 +88,16 @@ export async function makeProfile(versionDir: string, data?: string): Promise<Ma
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * A reading as the monitor measures it: by feature name. A reading may be given as an array of
+ * values in feature order; the monitor names the checked values, so a profile must too.
+ */
+function namer(features: readonly string[] | null): (input: unknown) => unknown {
+  if (!features) return (input) => input;
+  const one = (r: unknown) => (Array.isArray(r) ? Object.fromEntries(features.map((f, i) => [f, r[i]])) : r);
+  return (input) => (Array.isArray(input) && input.length > 0 && typeof input[0] === 'object' ? input.map(one) : one(input));
 }
 
 type Kept = { result: unknown; prepared: Prepared } | undefined;
