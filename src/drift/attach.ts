@@ -56,7 +56,7 @@ export async function attachMonitor(versionDir: string, manifest: Manifest, sett
     let change: ReturnType<DriftMonitor['record']>;
     try {
       measured.inputs++;
-      change = monitor.record(measure(asInput(input), prepared), outputStats(result));
+      change = monitor.record(measure(asInput(input), prepared, prepared.source ?? null), outputStats(result));
     } catch (err) {
       // A fault in monitoring (a bug) must not cost the application its answers: said once, then off.
       broken = true;

@@ -43,6 +43,11 @@ export interface Pixels {
   channels: number;
   /** Milliseconds spent reading the file (0 for buffers and raw frames). */
   readMs: number;
+  /**
+   * The source image's size as the model sees it (after EXIF rotation): a raw frame's own, an
+   * encoded image's from its header; null when the header was not read (`maxDecodeBytes: false`).
+   */
+  source: { width: number; height: number } | null;
 }
 
 type SharpFactory = (input?: Buffer | Uint8Array | string, options?: SharpOptions) => Sharp;
@@ -175,11 +180,17 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
   const channels = CHANNELS[color];
 
   const encoded = typeof input === 'string' || input instanceof Uint8Array;
+  let size: Pixels['source'] = encoded ? null : { width: (input as RawImage).width, height: (input as RawImage).height };
   let pipeline: Sharp;
   try {
     // The header first (cheap: no pixel is decoded), so that a bomb is refused before it costs.
     // Its own pixel check names the size; sharp's would say only "exceeds pixel limit".
-    if (encoded && options.maxDecodeBytes !== false) checkHeader(await sharp()(source, { limitInputPixels: false }).metadata(), name, options);
+    if (encoded && options.maxDecodeBytes !== false) {
+      const meta = await sharp()(source, { limitInputPixels: false }).metadata();
+      checkHeader(meta, name, options);
+      // EXIF orientations 5–8 turn the image a quarter: the model sees it the other way round.
+      if (meta.width && meta.height) size = (meta.orientation ?? 1) >= 5 ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+    }
     pipeline = sharp()(source, sharpOptions);
     // Flattening costs a pass over the pixels even when there is no alpha; JPEGs, PNGs without
     // an alpha channel or tRNS chunk, and 1- or 3-channel raw frames never have one.
@@ -191,7 +202,7 @@ export async function decodeImage(input: ImageInput, spec: ImageInputSpec, optio
     if (info.channels !== channels || info.width !== resize.width || info.height !== resize.height) {
       throw new Error(`sharp produced ${info.width}x${info.height}x${info.channels}, expected ${resize.width}x${resize.height}x${channels}`);
     }
-    return { data, width: info.width, height: info.height, channels: info.channels, readMs };
+    return { data, width: info.width, height: info.height, channels: info.channels, readMs, source: size };
   } catch (err) {
     if (err instanceof EdgefnError) throw err;
     const message = vipsMessage(err);

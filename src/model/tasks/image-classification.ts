@@ -46,6 +46,7 @@ export function imageClassification(manifest: Manifest, spec: ImageInputSpec, la
       const pixels = await decodeImage(input, spec, decodeOptions);
       return {
         decodeMs: performance.now() - t0,
+        source: pixels.source,
         write: (out, offset) => writeImage(pixels.data, layout, tables, out, offset),
       };
     },

@@ -22,6 +22,8 @@ export interface Timings {
 /** An input decoded and ready to be written into the tensor. */
 export interface Prepared {
   decodeMs: number;
+  /** An image's source size (after EXIF rotation), when known: drift monitoring compares it with the profile. */
+  source?: { width: number; height: number } | null;
   /** Writes the input into `out` starting at element `offset`. */
   write(out: TensorBuffer, offset: number): void;
 }
