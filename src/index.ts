@@ -39,7 +39,7 @@ export type { CapturedItem, CaptureOptions, CaptureInput } from './drift/capture
 export { writeRetrainRequest, readRetrainRequest, RETRAIN_FILE } from './drift/retrain.js';
 export type { RetrainRequest } from './drift/retrain.js';
 export { exportCapture } from './drift/export.js';
-export type { DriftState, StatDrift } from './drift/types.js';
+export type { DriftState, StatDrift, Profile, StatProfile, InputStats, OutputStats } from './drift/types.js';
 export type { MonitorOptions } from './drift/monitor-options.js';
 export { MONITOR_DEFAULTS } from './drift/monitor-options.js';
 export type { ExportSummary } from './drift/export.js';
