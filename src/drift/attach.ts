@@ -4,22 +4,17 @@
  * the pipeline's `keep` callback, which already carries every input's prepared form with its
  * result. No profile, or `monitor: false`: nothing is attached and a call pays nothing.
  */
-import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
+import { ErrorCode, messageOf } from '../errors.js';
 import type { Manifest } from '../manifest/index.js';
-import { readListedFile } from '../model/files.js';
 import type { Keep } from '../model/pipeline.js';
 import type { Prepared } from '../model/tasks/task.js';
-import { MiB } from '../util/fs-safe.js';
 import { warn } from '../util/debug.js';
 import { DriftMonitor } from './monitor.js';
 import type { MonitorSettings } from './monitor-options.js';
-import { parseProfile } from './profile.js';
+import { readProfileFile } from './profile-file.js';
 import { measurer } from './measure.js';
 import { outputStats } from './stats.js';
 import type { DriftState } from './types.js';
-
-/** profile.json holds ~20 statistics of ≤ 256 sample values each: 4 MiB is ample. */
-export const MAX_PROFILE_BYTES = 4 * MiB;
 
 /**
  * How many inputs were measured for a monitor, by every model of this process: lets a test prove
@@ -36,14 +31,8 @@ export interface DriftHook {
 /** The monitor of a loaded version, or null when it has no profile or monitoring is off. */
 export async function attachMonitor(versionDir: string, manifest: Manifest, settings: MonitorSettings | false, verify: boolean): Promise<DriftHook | null> {
   if (settings === false || !manifest.profile) return null;
-  const data = await readListedFile(versionDir, manifest.profile, 'profile', verify, MAX_PROFILE_BYTES);
-  let json: unknown;
-  try {
-    json = JSON.parse(data.toString('utf8'));
-  } catch (err) {
-    throw new EdgefnError(ErrorCode.MANIFEST_INVALID, `${manifest.profile.file} (profile) of ${manifest.name}@${manifest.version} is not valid JSON: ${messageOf(err)}`, { input: versionDir, field: 'profile', cause: err });
-  }
-  const profile = parseProfile(json, manifest.profile.file);
+  // The same reader as the gate's integrity step (./profile-file.ts): hash, size cap, parse.
+  const profile = await readProfileFile(versionDir, manifest.profile, verify);
   const monitor = new DriftMonitor(profile, settings);
   // The same measurement as `edgefn models profile` took of the reference (./measure.ts).
   const { measure } = measurer(manifest);
