@@ -20,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { writeFileDurable } from '../store/durable.js';
+import { writeFileDurable } from '../util/durable.js';
 import { debug } from '../util/debug.js';
 import { scanCapture, RECORD_EXT, type CapturedItem, type ScannedItem } from './capture-files.js';
 import { answerOf, prepareInput, snapshotInput } from './capture-item.js';

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
-import { writeFileDurable } from '../store/durable.js';
+import { writeFileDurable } from '../util/durable.js';
 import type { StatDrift } from './types.js';
 
 export const RETRAIN_FILE = 'retrain-request.json';

@@ -16,7 +16,7 @@ import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { listVersionDirs } from '../model/folder.js';
 import type { AnyModel } from '../model/load.js';
 import { debug, warn } from '../util/debug.js';
-import { cleanLeftovers } from './durable.js';
+import { cleanLeftovers } from '../util/durable.js';
 import { heldBack, withDecision, writeReport } from './decisions.js';
 import { runGate, type GateInput, type GateReport } from './gate.js';
 import { withLock } from './lock.js';

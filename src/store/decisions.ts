@@ -12,7 +12,7 @@ import valid from 'semver/functions/valid.js';
 import { EdgefnError, ErrorCode, messageOf } from '../errors.js';
 import { readRegular } from '../util/fs-safe.js';
 import { invalidArgument } from '../util/validate.js';
-import { writeFileDurable } from './durable.js';
+import { writeFileDurable } from '../util/durable.js';
 import { fingerprint, type GateReport } from './gate.js';
 import type { RolloutReport } from './rollout/decide.js';
 import type { Decision, StoreState } from './state.js';

@@ -9,7 +9,7 @@ import { ErrorCode, messageOf } from '../errors.js';
 import { listVersionDirs } from '../model/folder.js';
 import { debug, warn } from '../util/debug.js';
 import { reportPath } from './decisions.js';
-import { removeDurable } from './durable.js';
+import { removeDurable } from '../util/durable.js';
 
 const log = debug('store');
 

@@ -19,7 +19,7 @@ import valid from 'semver/functions/valid.js';
 import { ErrorCode, messageOf } from '../errors.js';
 import { debug, warn } from '../util/debug.js';
 import { readRegular } from '../util/fs-safe.js';
-import { writeFileDurable } from './durable.js';
+import { writeFileDurable } from '../util/durable.js';
 import { recordFrom, type RolloutRecord } from './rollout/record.js';
 
 export const STATE_FILE = 'state.json';

@@ -6,7 +6,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { makeProfile } from '../../src/drift/make-profile.js';
+import { makeProfile } from '../../src/store/make-profile.js';
 import { profileJson } from '../../src/drift/profile.js';
 import { sha256 } from '../../src/model/files.js';
 import { copyBundled } from './index.js';

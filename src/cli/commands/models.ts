@@ -7,7 +7,7 @@ import { versionDirOf, type StoredReport } from '../../store/decisions.js';
 import type { GateReport } from '../../store/gate.js';
 import { listStore, type StoreListing } from '../../store/list.js';
 import { open } from '../../store/open.js';
-import { writeFileDurable } from '../../store/durable.js';
+import { writeFileDurable } from '../../util/durable.js';
 import { generateKeys, signManifest } from '../../store/signature.js';
 import { verify } from '../../store/verify.js';
 import type { ModelsAction } from '../args.js';

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { sha256 } from '../../model/files.js';
 import { readManifestJson } from '../../model/folder.js';
 import { MANIFEST_FILE, parseManifest } from '../../manifest/index.js';
-import { makeProfile } from '../../drift/make-profile.js';
+import { makeProfile } from '../../store/make-profile.js';
 import { PROFILE_FILE, profileJson } from '../../drift/profile.js';
-import { writeFileDurable } from '../../store/durable.js';
+import { writeFileDurable } from '../../util/durable.js';
 import type { Command } from '../args.js';
 import { EXIT, type CliIO, type ExitCode } from '../io.js';
 

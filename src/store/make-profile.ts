@@ -1,6 +1,6 @@
 /**
  * `edgefn models profile`'s work: load a version, run it over its golden set and a reference
- * sample (--data), measure every input as the monitor will (./measure.ts) and every answer, and
+ * sample (--data), measure every input as the monitor will (../drift/measure.ts) and every answer, and
  * build the profile. An input the model refuses (an undecodable image, a reading with a missing
  * value) is left out and counted: the monitor measures answered calls only, and a profile holding
  * a missing share its calls can never show would read as drift from the first evaluation on.
@@ -10,13 +10,13 @@ import { EdgefnError, ErrorCode } from '../errors.js';
 import { load, type AnyModel } from '../model/load.js';
 import { internalsOf } from '../model/internals.js';
 import type { Prepared } from '../model/tasks/task.js';
-import { readGoldenSet } from '../store/golden.js';
+import { readGoldenSet } from './golden.js';
 import { loadOptional } from '../util/optional.js';
-import { measurer } from './measure.js';
-import { buildProfile } from './profile.js';
-import { csvInputs, imageFiles } from './reference-data.js';
-import { outputStats } from './stats.js';
-import type { InputStats, OutputStats, Profile } from './types.js';
+import { measurer } from '../drift/measure.js';
+import { buildProfile } from '../drift/profile.js';
+import { csvInputs, imageFiles } from '../drift/reference-data.js';
+import { outputStats } from '../drift/stats.js';
+import type { InputStats, OutputStats, Profile } from '../drift/types.js';
 
 export interface MadeProfile {
   profile: Profile;
