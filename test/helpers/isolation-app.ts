@@ -60,7 +60,14 @@ async function kill(): Promise<void> {
     liveThread().postMessage({ t: 'fault', when: 'now' });
     return;
   }
-  for (const pid of await childPids()) process.kill(pid, 'SIGKILL');
+  for (const pid of await childPids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      // Ended between the listing and the kill (a dispose() under way lets its host go): gone either way.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
 }
 
 /** Waits until the killed hosts are gone and the application has seen it. */
